@@ -1,0 +1,23 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "TFM"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tfm_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+config.substitutions.append(("%tfm_src", config.tfm_src_root))
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%cc", config.c_compiler))
+
+tool_dirs = [config.tfm_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["tfm-opt"], tool_dirs)
