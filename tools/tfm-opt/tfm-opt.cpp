@@ -5,6 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tfm/IR/TfmDialect.h"
+#include "tfmc/Conversion/TfmToLinalg.h"
+#include "tfmc/Pipelines/Pipelines.h"
 #include "tfmc/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -16,6 +18,8 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::tfm::registerTfmPasses();
+  mlir::tfm::registerTfmConversionPasses();
+  mlir::tfm::registerTfmPipelines();
 
   mlir::DialectRegistry registry;
   registry.insert<mlir::tfm::TfmDialect>();

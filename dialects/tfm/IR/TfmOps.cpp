@@ -1,9 +1,10 @@
 //===- TfmOps.cpp - verifiers and shape inference of tfm ops --------------===//
 //
 // Shape inference computes result types from operand ranks only and fails
-// only when a rank makes the result shape meaningless; every consistency
-// check (sizes, dtypes, attributes) lives in the verifiers, whose messages
-// name the operand and say what was expected and what was found.
+// only when a rank (or an FFT length) makes the result shape meaningless;
+// every consistency check (sizes, dtypes, attributes) lives in the verifiers,
+// whose messages name the operand and say what was expected and what was
+// found.
 //
 //===----------------------------------------------------------------------===//
 #include "tfm/IR/TfmDialect.h"
@@ -11,6 +12,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::tfm;
@@ -94,6 +96,23 @@ static std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
 static LogicalResult axisError(Operation *op, int64_t axis, int64_t rank) {
   return op->emitOpError() << "expected axis in [" << -rank << ", " << rank
                            << "), got " << axis;
+}
+
+/// The adaptor `inferReturnTypes` should have been given. While an op is
+/// parsed, the inherent attributes written in its `attr-dict` are still in
+/// the attribute dictionary, not yet in the properties the adaptor reads
+/// (llvm/llvm-project#193284); this moves them into the properties.
+template <typename OpT>
+static typename OpT::Adaptor
+withDictionaryAttrs(typename OpT::Adaptor adaptor) {
+  DictionaryAttr attributes = adaptor.getAttributes();
+  if (!attributes || attributes.empty())
+    return adaptor;
+  typename OpT::Properties properties = adaptor.getProperties();
+  for (NamedAttribute attribute : attributes)
+    OpT::setInherentAttr(properties, attribute.getName().getValue(),
+                         attribute.getValue());
+  return typename OpT::Adaptor(adaptor.getOperands(), attributes, properties);
 }
 
 //===----------------------------------------------------------------------===//
@@ -479,6 +498,7 @@ LogicalResult DwConvOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
+  adaptor = withDictionaryAttrs<DwConvOp>(adaptor);
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
   int64_t spatialRank = weight.getRank() - 1;
@@ -505,7 +525,7 @@ LogicalResult DwConvOp::inferReturnTypes(MLIRContext *,
     }
     int64_t extent = (taps - 1) * dilation;
     auto [lo, hi] = convPadding(adaptor.getPadding(), extent);
-    shape[2 + i] = (size + lo + hi - extent - 1) / stride + 1;
+    shape[2 + i] = llvm::divideFloorSigned(size + lo + hi - extent - 1, stride) + 1;
   }
   types.push_back(RankedTensorType::get(shape, input.getElementType()));
   return success();
@@ -540,7 +560,7 @@ LogicalResult DwConvOp::verify() {
   for (int64_t size : getResult().getType().getShape().drop_front(2))
     if (!ShapedType::isDynamic(size) && size <= 0)
       return emitOpError() << "expected a positive output length, got "
-                           << size << " (input shorter than the kernel)";
+                           << size << " (from an empty input)";
   return expectSameElementType(*this, {getInput(), getWeight(), getBias()},
                                {"input", "weight", "bias"});
 }
@@ -553,6 +573,7 @@ LogicalResult RfftOp::inferReturnTypes(MLIRContext *,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
+  adaptor = withDictionaryAttrs<RfftOp>(adaptor);
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   std::optional<int64_t> axis =
       normalizeAxis(adaptor.getAxis(), input.getRank());
@@ -562,6 +583,9 @@ LogicalResult RfftOp::inferReturnTypes(MLIRContext *,
                              "), got ", static_cast<int64_t>(adaptor.getAxis()));
   int64_t n = adaptor.getN() ? static_cast<int64_t>(*adaptor.getN())
                              : input.getDimSize(*axis);
+  if (!ShapedType::isDynamic(n) && n <= 0)
+    return emitOptionalError(loc, "'tfm.rfft' op expected a positive n, got ",
+                             n);
   SmallVector<int64_t> shape(input.getShape());
   shape[*axis] = ShapedType::isDynamic(n) ? n : n / 2 + 1;
   auto type = RankedTensorType::get(shape, input.getElementType());
@@ -571,12 +595,8 @@ LogicalResult RfftOp::inferReturnTypes(MLIRContext *,
 
 LogicalResult RfftOp::verify() {
   auto input = getInput().getType();
-  int64_t n = getN() ? static_cast<int64_t>(*getN())
-                     : input.getDimSize(*normalizeAxis(getAxis(), input.getRank()));
-  if (ShapedType::isDynamic(n))
+  if (!getN() && input.isDynamicDim(*normalizeAxis(getAxis(), input.getRank())))
     return emitOpError("expected an explicit n for a dynamic axis");
-  if (n <= 0)
-    return emitOpError() << "expected a positive n, got " << n;
   return success();
 }
 
@@ -584,22 +604,27 @@ LogicalResult IrfftOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &types) {
+  adaptor = withDictionaryAttrs<IrfftOp>(adaptor);
   auto real = cast<RankedTensorType>(adaptor.getReal().getType());
   std::optional<int64_t> axis = normalizeAxis(adaptor.getAxis(), real.getRank());
   if (!axis)
     return emitOptionalError(loc, "'tfm.irfft' op expected axis in [",
                              -real.getRank(), ", ", real.getRank(), "), got ",
                              static_cast<int64_t>(adaptor.getAxis()));
+  if (!adaptor.getProperties().n)
+    return emitOptionalError(loc, "'tfm.irfft' op requires attribute 'n'");
+  auto n = static_cast<int64_t>(adaptor.getN());
+  if (n <= 0)
+    return emitOptionalError(loc, "'tfm.irfft' op expected a positive n, got ",
+                             n);
   SmallVector<int64_t> shape(real.getShape());
-  shape[*axis] = static_cast<int64_t>(adaptor.getN());
+  shape[*axis] = n;
   types.push_back(RankedTensorType::get(shape, real.getElementType()));
   return success();
 }
 
 LogicalResult IrfftOp::verify() {
   auto n = static_cast<int64_t>(getN());
-  if (n <= 0)
-    return emitOpError() << "expected a positive n, got " << n;
   int64_t axis = *normalizeAxis(getAxis(), getReal().getType().getRank());
   return expectDim(*this, getReal(), "real", axis, n / 2 + 1,
                    "n / 2 + 1 frequencies");

@@ -1,0 +1,140 @@
+//===- LoweringUtils.cpp - helpers shared by the tfm lowerings ------------===//
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+Value tfm::createEmpty(OpBuilder &b, Location loc,
+                       ArrayRef<OpFoldResult> sizes, Type elementType) {
+  return tensor::EmptyOp::create(b, loc, sizes, elementType);
+}
+
+Value tfm::createEmptyLike(OpBuilder &b, Location loc, Value like,
+                           Type elementType) {
+  return createEmpty(b, loc, tensor::getMixedSizes(b, loc, like), elementType);
+}
+
+Value tfm::createFilled(OpBuilder &b, Location loc,
+                        ArrayRef<OpFoldResult> sizes, Value value) {
+  Value empty = createEmpty(b, loc, sizes, value.getType());
+  return linalg::FillOp::create(b, loc, value, empty).getResult(0);
+}
+
+Value tfm::buildParallelGeneric(OpBuilder &b, Location loc, Value init,
+                                ValueRange inputs,
+                                ArrayRef<AffineMap> inputMaps,
+                                BodyBuilder body) {
+  int64_t rank = cast<RankedTensorType>(init.getType()).getRank();
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), inputs, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        linalg::YieldOp::create(nested, nestedLoc,
+                                body(nested, nestedLoc, args));
+      });
+  return generic.getResult(0);
+}
+
+AffineMap tfm::dropDimsMap(int64_t rank, ArrayRef<int64_t> dropped,
+                           MLIRContext *ctx) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t dim = 0; dim < rank; ++dim)
+    if (!llvm::is_contained(dropped, dim))
+      exprs.push_back(getAffineDimExpr(dim, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+AffineMap tfm::singleDimMap(int64_t rank, int64_t dim, MLIRContext *ctx) {
+  return AffineMap::get(rank, 0, getAffineDimExpr(dim, ctx));
+}
+
+Value tfm::buildReduction(OpBuilder &b, Location loc, Value input, Value init,
+                          ArrayRef<int64_t> reducedDims, BodyBuilder combine) {
+  int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 dropDimsMap(rank, reducedDims, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  for (int64_t dim : reducedDims)
+    iterators[dim] = utils::IteratorType::reduction;
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{input}, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        linalg::YieldOp::create(nested, nestedLoc,
+                                combine(nested, nestedLoc, args));
+      });
+  return generic.getResult(0);
+}
+
+Value tfm::constantF32(OpBuilder &b, Location loc, double value) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+}
+
+Value tfm::constantIndex(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+/// 1 / (1 + e^(-x)).
+static Value sigmoid(OpBuilder &b, Location loc, Value x) {
+  Value one = constantF32(b, loc, 1.0);
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
+}
+
+Value tfm::emitActivation(OpBuilder &b, Location loc, ActivationKind kind,
+                          Value x) {
+  auto c = [&](double v) { return constantF32(b, loc, v); };
+  auto mul = [&](Value l, Value r) { return arith::MulFOp::create(b, loc, l, r); };
+  auto add = [&](Value l, Value r) { return arith::AddFOp::create(b, loc, l, r); };
+  switch (kind) {
+  case ActivationKind::gelu_erf: {
+    Value erf = math::ErfOp::create(b, loc, mul(x, c(M_SQRT1_2)));
+    return mul(mul(c(0.5), x), add(c(1.0), erf));
+  }
+  case ActivationKind::gelu_tanh: {
+    Value cube = mul(mul(x, x), x);
+    Value inner = mul(c(std::sqrt(2.0 / M_PI)), add(x, mul(c(0.044715), cube)));
+    Value tanh = math::TanhOp::create(b, loc, inner);
+    return mul(mul(c(0.5), x), add(c(1.0), tanh));
+  }
+  case ActivationKind::silu:
+    return mul(x, sigmoid(b, loc, x));
+  case ActivationKind::relu:
+    return arith::MaximumFOp::create(b, loc, x, c(0.0));
+  case ActivationKind::elu: {
+    Value positive =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, c(0.0));
+    Value negative = math::ExpM1Op::create(b, loc, x);
+    return arith::SelectOp::create(b, loc, positive, x, negative);
+  }
+  case ActivationKind::sigmoid:
+    return sigmoid(b, loc, x);
+  case ActivationKind::softplus: {
+    // max(x, 0) + log1p(e^(-|x|)): no overflow for large |x|.
+    Value negAbs = arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x));
+    Value tail = math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, negAbs));
+    return add(arith::MaximumFOp::create(b, loc, x, c(0.0)), tail);
+  }
+  }
+  llvm_unreachable("unknown activation");
+}
+
+LogicalResult tfm::requireF32(Operation *op, PatternRewriter &rewriter) {
+  auto isF32Tensor = [](Type type) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    return !tensor || tensor.getElementType().isF32() ||
+           tensor.getElementType().isInteger();
+  };
+  if (llvm::all_of(op->getOperandTypes(), isF32Tensor) &&
+      llvm::all_of(op->getResultTypes(), isF32Tensor))
+    return success();
+  return rewriter.notifyMatchFailure(
+      op, "the CPU lowering computes in f32; convert other element types "
+          "first");
+}

@@ -1,0 +1,99 @@
+//===- CpuPipeline.cpp - the CPU pass pipeline ----------------------------===//
+//
+// The pipeline is three plain functions, one per stage of `tfmc --emit=`,
+// so that tfm-opt and the driver run exactly the same passes.
+//
+//===----------------------------------------------------------------------===//
+#include "tfmc/Pipelines/Pipelines.h"
+#include "tfmc/Conversion/TfmToLinalg.h"
+#include "tfmc/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+static void addCleanup(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void tfm::buildTfmOptimizationPipeline(OpPassManager &pm) {
+  // 1. Simplify, then fold affine norms into the linears that consume them.
+  addCleanup(pm);
+  pm.addPass(createTfmFoldAffineNorm());
+  addCleanup(pm);
+}
+
+void tfm::buildTfmToLinalgPipeline(OpPassManager &pm) {
+  // 2. Every tfm op becomes its algorithm on tensors.
+  pm.addPass(createTfmLowerToLinalg());
+  addCleanup(pm);
+  // 3. Producer/consumer fusion of elementwise generics (epilogues, norms).
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  addCleanup(pm);
+}
+
+void tfm::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+  // 4. Bufferize across function boundaries; results become caller-owned
+  //    out-parameters so the C entry point writes into the user's buffer.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  addCleanup(pm);
+
+  // 5. Loops, then the LLVM dialect.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createTfmApproximateMath());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  addCleanup(pm);
+}
+
+void tfm::buildCpuPipeline(OpPassManager &pm, CpuStage stage) {
+  buildTfmOptimizationPipeline(pm);
+  if (stage == CpuStage::Tfm)
+    return;
+  buildTfmToLinalgPipeline(pm);
+  if (stage == CpuStage::Linalg)
+    return;
+  buildLinalgToLLVMPipeline(pm);
+}
+
+void tfm::registerTfmPipelines() {
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "tfm-cpu-pipeline",
+      "The tfmc CPU pipeline: tfm rewrites, lowering to linalg, bufferization "
+      "and the LLVM dialect",
+      [](OpPassManager &pm, const CpuPipelineOptions &options) {
+        CpuStage stage = options.stopAfterTfm      ? CpuStage::Tfm
+                         : options.stopAfterLinalg ? CpuStage::Linalg
+                                                   : CpuStage::LLVM;
+        buildCpuPipeline(pm, stage);
+      });
+}
