@@ -44,6 +44,12 @@ struct TfmLowerToLinalgPass
     populateLinearToLinalgPatterns(patterns);
     populateEmbeddingToLinalgPatterns(patterns);
     populateRopeToLinalgPatterns(patterns);
+    populateAttentionToLinalgPatterns(patterns);
+    populateFeatureMapToLinalgPatterns(patterns);
+    populateLinearAttentionToLinalgPatterns(patterns);
+    populateDwConvToLinalgPatterns(patterns);
+    populateFftToLinalgPatterns(patterns);
+    populateScanToLinalgPatterns(patterns);
 
     ConversionTarget target(*ctx);
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
