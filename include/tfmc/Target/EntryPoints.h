@@ -1,0 +1,71 @@
+//===- EntryPoints.h - C entry points of compiled functions -----*- C++ -*-===//
+//
+// Every public function of a compiled module gets a C entry point taking
+// plain pointers and explicit dimensions:
+//
+//   int NAME(const float *arg0, int64_t arg0_d0, ..., float *res0, ...);
+//
+// The entry checks each dimension against the function's types and the
+// relations its ops impose between operands (a "shape contract"), reports a
+// violation through tfm_last_error() and returns non-zero, and otherwise calls
+// the lowered function.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TFMC_TARGET_ENTRYPOINTS_H
+#define TFMC_TARGET_ENTRYPOINTS_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/Module.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::tfm {
+
+/// One dimension of an argument or result: `scale * root + offset`, where
+/// `root` is the class it belongs to; a class is static when its size is
+/// known at compile time.
+struct DimRelation {
+  unsigned classId = 0;
+  int64_t scale = 1;
+  int64_t offset = 0;
+};
+
+/// A tensor or index parameter of an entry point.
+struct EntryParameter {
+  std::string name;           ///< for messages and the header: "arg0"
+  bool isIndex = false;       ///< an `index` scalar passed as int64_t
+  std::string cType;          ///< "float", "int32_t", "int64_t"
+  std::vector<int64_t> shape; ///< static sizes, ShapedType::kDynamic for `?`
+  std::vector<DimRelation> dims;
+};
+
+struct EntryClass {
+  std::optional<int64_t> staticSize; ///< the root size when known
+};
+
+struct EntrySignature {
+  std::string name;
+  std::vector<EntryParameter> arguments;
+  std::vector<EntryParameter> results;
+  std::vector<EntryClass> classes;
+};
+
+/// Derives the entry signatures of every public function of a module in the
+/// tfm dialect (before lowering). Fails, with a diagnostic, on parameter
+/// types the ABI cannot pass or result dims it cannot relate to arguments.
+FailureOr<std::vector<EntrySignature>> analyzeEntryPoints(ModuleOp module);
+
+/// Renames each lowered function `NAME` to an internal `NAME.impl` and adds
+/// the checking entry point `NAME`, plus `tfm_last_error`.
+LogicalResult emitEntryPoints(llvm::Module &module,
+                              const std::vector<EntrySignature> &signatures,
+                              Location loc);
+
+/// The C header declaring and documenting the entry points.
+std::string renderHeader(llvm::StringRef guard,
+                         const std::vector<EntrySignature> &signatures);
+
+} // namespace mlir::tfm
+
+#endif // TFMC_TARGET_ENTRYPOINTS_H

@@ -1,0 +1,403 @@
+//===- EntryPoints.cpp - C entry points of compiled functions -------------===//
+#include "tfmc/Target/EntryPoints.h"
+#include "ShapeContract.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+//===----------------------------------------------------------------------===//
+// Analysis
+//===----------------------------------------------------------------------===//
+
+static std::optional<std::string> cTypeOf(Type elementType) {
+  if (elementType.isF32())
+    return "float";
+  if (elementType.isSignlessInteger(32))
+    return "int32_t";
+  if (elementType.isSignlessInteger(64))
+    return "int64_t";
+  return std::nullopt;
+}
+
+namespace {
+/// Assigns dense class ids to union-find roots.
+struct ClassTable {
+  ShapeContract &contract;
+  llvm::DenseMap<int64_t, unsigned> ids;
+  std::vector<EntryClass> classes;
+
+  DimRelation relation(Value value, int64_t dim) {
+    ShapeContract::Member member = contract.find(value, dim);
+    auto [it, inserted] = ids.try_emplace(member.node, classes.size());
+    if (inserted)
+      classes.push_back({contract.staticRootSize(member.node)});
+    return {it->second, member.scale, member.offset};
+  }
+};
+} // namespace
+
+static FailureOr<EntryParameter> describeParameter(Value value,
+                                                   std::string name,
+                                                   ClassTable &table,
+                                                   Operation *where) {
+  EntryParameter param;
+  param.name = std::move(name);
+  if (value.getType().isIndex()) {
+    param.isIndex = true;
+    param.cType = "int64_t";
+    return param;
+  }
+  auto tensor = dyn_cast<RankedTensorType>(value.getType());
+  std::optional<std::string> cType =
+      tensor ? cTypeOf(tensor.getElementType()) : std::nullopt;
+  if (!cType)
+    return where->emitError() << "entry points pass ranked tensors of f32, i32 "
+                                 "or i64, or index scalars; "
+                              << param.name << " has type " << value.getType();
+  param.cType = *cType;
+  param.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+  for (int64_t d = 0; d < tensor.getRank(); ++d)
+    param.dims.push_back(table.relation(value, d));
+  return param;
+}
+
+FailureOr<std::vector<EntrySignature>>
+tfm::analyzeEntryPoints(ModuleOp module) {
+  std::vector<EntrySignature> signatures;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isPrivate() || func.isExternal())
+      continue;
+    ShapeContract contract;
+    func.walk([&](Operation *op) { contract.addRelations(op); });
+    ClassTable table{contract, {}, {}};
+    EntrySignature signature;
+    signature.name = func.getSymName().str();
+    for (BlockArgument arg : func.getArguments()) {
+      FailureOr<EntryParameter> param = describeParameter(
+          arg, "arg" + std::to_string(arg.getArgNumber()), table, func);
+      if (failed(param))
+        return failure();
+      signature.arguments.push_back(std::move(*param));
+    }
+    // Classes reachable from the arguments: result dims must fall in one.
+    llvm::DenseSet<unsigned> argumentClasses;
+    for (const EntryParameter &param : signature.arguments)
+      for (const DimRelation &dim : param.dims)
+        argumentClasses.insert(dim.classId);
+    auto returnOp = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+    for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
+      FailureOr<EntryParameter> param = describeParameter(
+          value, "result" + std::to_string(index), table, func);
+      if (failed(param))
+        return failure();
+      if (param->isIndex)
+        return func.emitError() << "entry points return tensors; result "
+                                << index << " is an index";
+      for (auto [d, dim] : llvm::enumerate(param->dims))
+        if (!table.classes[dim.classId].staticSize &&
+            !argumentClasses.contains(dim.classId))
+          return func.emitError()
+                 << "cannot relate dim " << d << " of result " << index
+                 << " to the arguments' dims, so the entry point could not "
+                    "check the caller's buffer; give it a static size";
+      signature.results.push_back(std::move(*param));
+    }
+    signature.classes = std::move(table.classes);
+    signatures.push_back(std::move(signature));
+  }
+  return signatures;
+}
+
+//===----------------------------------------------------------------------===//
+// Code generation
+//===----------------------------------------------------------------------===//
+
+static constexpr unsigned kErrorBufferSize = 512;
+
+namespace {
+/// Builds one entry point into an llvm::Module.
+class EntryBuilder {
+public:
+  EntryBuilder(llvm::Module &module, const EntrySignature &signature)
+      : module(module), ctx(module.getContext()), signature(signature),
+        builder(ctx) {}
+
+  LogicalResult build(llvm::Function *impl, Location loc);
+
+private:
+  /// A dimension argument of the entry and the parameter it belongs to.
+  struct DimSlot {
+    const EntryParameter *param;
+    unsigned dim;
+    llvm::Value *value;
+  };
+
+  llvm::GlobalVariable *errorBuffer();
+  llvm::FunctionCallee snprintfFn();
+  /// Branches to a block reporting `format` (printf-style, with `values`)
+  /// when `failed` is true, continuing in a fresh block otherwise.
+  void failIf(llvm::Value *failed, const std::string &format,
+              ArrayRef<llvm::Value *> values = {});
+  std::string describeClassSource(unsigned classId);
+
+  llvm::Module &module;
+  llvm::LLVMContext &ctx;
+  const EntrySignature &signature;
+  llvm::IRBuilder<> builder;
+  llvm::Function *entry = nullptr;
+  std::vector<DimSlot> slots;
+  std::vector<llvm::Value *> roots; // per class, the root size
+};
+} // namespace
+
+llvm::GlobalVariable *EntryBuilder::errorBuffer() {
+  if (auto *existing = module.getGlobalVariable("tfm_error_buffer"))
+    return existing;
+  auto *type = llvm::ArrayType::get(builder.getInt8Ty(), kErrorBufferSize);
+  auto *buffer = new llvm::GlobalVariable(
+      module, type, /*isConstant=*/false, llvm::GlobalValue::WeakODRLinkage,
+      llvm::ConstantAggregateZero::get(type), "tfm_error_buffer", nullptr,
+      llvm::GlobalValue::GeneralDynamicTLSModel);
+  // const char *tfm_last_error(void): the buffer of the calling thread.
+  auto *getter = llvm::Function::Create(
+      llvm::FunctionType::get(builder.getPtrTy(), false),
+      llvm::GlobalValue::WeakODRLinkage, "tfm_last_error", module);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", getter));
+  b.CreateRet(b.CreateThreadLocalAddress(buffer));
+  return buffer;
+}
+
+llvm::FunctionCallee EntryBuilder::snprintfFn() {
+  return module.getOrInsertFunction(
+      "snprintf",
+      llvm::FunctionType::get(builder.getInt32Ty(),
+                              {builder.getPtrTy(), builder.getInt64Ty(),
+                               builder.getPtrTy()},
+                              /*isVarArg=*/true));
+}
+
+void EntryBuilder::failIf(llvm::Value *failed, const std::string &format,
+                          ArrayRef<llvm::Value *> values) {
+  auto *fail = llvm::BasicBlock::Create(ctx, "fail", entry);
+  auto *next = llvm::BasicBlock::Create(ctx, "check", entry);
+  builder.CreateCondBr(failed, fail, next);
+  builder.SetInsertPoint(fail);
+  llvm::Value *buffer = builder.CreateThreadLocalAddress(errorBuffer());
+  SmallVector<llvm::Value *> args = {
+      buffer, builder.getInt64(kErrorBufferSize),
+      builder.CreateGlobalString(signature.name + ": " + format)};
+  args.append(values.begin(), values.end());
+  builder.CreateCall(snprintfFn(), args);
+  builder.CreateRet(builder.getInt32(1));
+  builder.SetInsertPoint(next);
+}
+
+std::string EntryBuilder::describeClassSource(unsigned classId) {
+  if (signature.classes[classId].staticSize)
+    return "as the function's types fix it";
+  for (const DimSlot &slot : slots)
+    if (slot.param->dims[slot.dim].classId == classId)
+      return llvm::formatv("to match {0} dim {1}", slot.param->name, slot.dim);
+  return "";
+}
+
+LogicalResult EntryBuilder::build(llvm::Function *impl, Location loc) {
+  // Signature: per parameter, a pointer and its dims (or an int64 index).
+  auto *i64 = builder.getInt64Ty();
+  auto *ptr = builder.getPtrTy();
+  SmallVector<llvm::Type *> paramTypes;
+  auto params = llvm::concat<const EntryParameter>(signature.arguments,
+                                                   signature.results);
+  for (const EntryParameter &param : params) {
+    if (param.isIndex) {
+      paramTypes.push_back(i64);
+      continue;
+    }
+    paramTypes.push_back(ptr);
+    paramTypes.append(param.shape.size(), i64);
+  }
+  entry = llvm::Function::Create(
+      llvm::FunctionType::get(builder.getInt32Ty(), paramTypes, false),
+      llvm::GlobalValue::ExternalLinkage, signature.name, module);
+  builder.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", entry));
+  builder.CreateStore(builder.getInt8(0),
+                      builder.CreateThreadLocalAddress(errorBuffer()));
+
+  // Collect the pointer and dim arguments.
+  std::vector<llvm::Value *> pointers;
+  auto argIt = entry->arg_begin();
+  for (const EntryParameter &param : params) {
+    pointers.push_back(&*argIt++);
+    for (unsigned d = 0; d < param.shape.size(); ++d)
+      slots.push_back({&param, d, &*argIt++});
+  }
+
+  // Each class's root size: its static size, or derived from the first
+  // dimension argument in it.
+  roots.assign(signature.classes.size(), nullptr);
+  for (auto [id, cls] : llvm::enumerate(signature.classes))
+    if (cls.staticSize)
+      roots[id] = builder.getInt64(*cls.staticSize);
+  for (const DimSlot &slot : slots) {
+    const DimRelation &rel = slot.param->dims[slot.dim];
+    if (!roots[rel.classId])
+      roots[rel.classId] = builder.CreateSDiv(
+          builder.CreateSub(slot.value, builder.getInt64(rel.offset)),
+          builder.getInt64(rel.scale));
+  }
+
+  // Checks: non-null pointers, positive dims, dims agreeing with the types
+  // and with each other.
+  unsigned pointerIndex = 0;
+  for (const EntryParameter &param : params) {
+    llvm::Value *pointer = pointers[pointerIndex++];
+    if (param.isIndex)
+      continue;
+    failIf(builder.CreateIsNull(pointer), param.name + " is a null pointer");
+  }
+  for (const DimSlot &slot : slots) {
+    std::string where =
+        llvm::formatv("{0} dim {1}", slot.param->name, slot.dim).str();
+    failIf(builder.CreateICmpSLT(slot.value, builder.getInt64(1)),
+           where + " is %lld, expected a positive size", {slot.value});
+    const DimRelation &rel = slot.param->dims[slot.dim];
+    llvm::Value *expected = builder.CreateAdd(
+        builder.CreateMul(roots[rel.classId], builder.getInt64(rel.scale)),
+        builder.getInt64(rel.offset));
+    failIf(builder.CreateICmpNE(slot.value, expected),
+           where + " is %lld, expected %lld " +
+               describeClassSource(rel.classId),
+           {slot.value, expected});
+  }
+
+  // Call the lowered function: each memref expands to (allocated, aligned,
+  // offset, sizes..., strides...) of a row-major buffer.
+  SmallVector<llvm::Value *> callArgs;
+  auto slotIt = slots.begin();
+  pointerIndex = 0;
+  for (const EntryParameter &param : params) {
+    llvm::Value *pointer = pointers[pointerIndex++];
+    if (param.isIndex) {
+      callArgs.push_back(pointer);
+      continue;
+    }
+    SmallVector<llvm::Value *> sizes;
+    for (unsigned d = 0; d < param.shape.size(); ++d)
+      sizes.push_back((slotIt++)->value);
+    SmallVector<llvm::Value *> strides(sizes.size());
+    llvm::Value *stride = builder.getInt64(1);
+    for (int64_t d = sizes.size() - 1; d >= 0; --d) {
+      strides[d] = stride;
+      stride = builder.CreateMul(stride, sizes[d]);
+    }
+    callArgs.append({pointer, pointer, builder.getInt64(0)});
+    callArgs.append(sizes.begin(), sizes.end());
+    callArgs.append(strides.begin(), strides.end());
+  }
+  if (impl->getFunctionType()->getNumParams() != callArgs.size())
+    return emitError(loc) << "internal error: lowered function '"
+                          << signature.name << "' takes "
+                          << impl->getFunctionType()->getNumParams()
+                          << " parameters, the entry point passes "
+                          << callArgs.size();
+  builder.CreateCall(impl, callArgs);
+  builder.CreateRet(builder.getInt32(0));
+  return success();
+}
+
+LogicalResult
+tfm::emitEntryPoints(llvm::Module &module,
+                     const std::vector<EntrySignature> &signatures,
+                     Location loc) {
+  for (const EntrySignature &signature : signatures) {
+    llvm::Function *impl = module.getFunction(signature.name);
+    if (!impl)
+      return emitError(loc) << "internal error: no lowered function '"
+                            << signature.name << "'";
+    impl->setName(signature.name + ".impl");
+    impl->setLinkage(llvm::GlobalValue::InternalLinkage);
+    if (failed(EntryBuilder(module, signature).build(impl, loc)))
+      return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Header
+//===----------------------------------------------------------------------===//
+
+static std::string describeShape(const EntryParameter &param,
+                                 const EntrySignature &signature) {
+  SmallVector<std::string> dims;
+  for (auto [size, rel] : llvm::zip(param.shape, param.dims)) {
+    if (!ShapedType::isDynamic(size)) {
+      dims.push_back(std::to_string(size));
+      continue;
+    }
+    std::string symbol = "n" + std::to_string(rel.classId);
+    if (rel.scale != 1)
+      symbol = std::to_string(rel.scale) + "*" + symbol;
+    if (rel.offset != 0)
+      symbol += (rel.offset > 0 ? "+" : "") + std::to_string(rel.offset);
+    dims.push_back(symbol);
+  }
+  return "[" + llvm::join(dims, ", ") + "]";
+}
+
+std::string tfm::renderHeader(llvm::StringRef guard,
+                              const std::vector<EntrySignature> &signatures) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "/* Generated by tfmc. Entry points of the compiled functions.\n"
+        " *\n"
+        " * Every tensor parameter is a pointer to row-major contiguous data\n"
+        " * followed by all its dimensions; results are caller-allocated\n"
+        " * buffers. Shapes below name dynamic sizes n0, n1, ...: equal names\n"
+        " * must be equal. A call returns 0, or non-zero with a message from\n"
+        " * tfm_last_error() when a pointer is null or a dimension disagrees\n"
+        " * with the function's types or the other arguments; nothing is\n"
+        " * written then. */\n"
+     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+     << "/* The last error of the calling thread (\"\" after a success). */\n"
+     << "const char *tfm_last_error(void);\n";
+  for (const EntrySignature &sig : signatures) {
+    os << "\n/* " << sig.name << "\n";
+    auto document = [&](const EntryParameter &param, StringRef role) {
+      os << " *   " << param.name << " (" << role << "): "
+         << (param.isIndex ? std::string("int64_t index")
+                           : param.cType + " " + describeShape(param, sig))
+         << "\n";
+    };
+    for (const EntryParameter &param : sig.arguments)
+      document(param, "in");
+    for (const EntryParameter &param : sig.results)
+      document(param, "out");
+    os << " */\nint " << sig.name << "(";
+    // One line per parameter: its pointer and its dims.
+    SmallVector<std::string> params;
+    auto declare = [&](const EntryParameter &param, bool isConst) {
+      if (param.isIndex) {
+        params.push_back("int64_t " + param.name);
+        return;
+      }
+      std::string line =
+          (isConst ? "const " : "") + param.cType + " *" + param.name;
+      for (unsigned d = 0; d < param.shape.size(); ++d)
+        line += ", int64_t " + param.name + "_d" + std::to_string(d);
+      params.push_back(line);
+    };
+    for (const EntryParameter &param : sig.arguments)
+      declare(param, true);
+    for (const EntryParameter &param : sig.results)
+      declare(param, false);
+    os << llvm::join(params, ",\n    ") << ");\n";
+  }
+  os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
+  return text;
+}

@@ -1,0 +1,350 @@
+//===- tfmc.cpp - the tfm compiler driver ---------------------------------===//
+//
+// Parses tfm IR, runs the CPU pipeline up to the stage `--emit` names, and
+// writes that stage: IR text, LLVM IR, assembly, an object file with its C
+// header, or a shared library.
+//
+//===----------------------------------------------------------------------===//
+#include "IrDump.h"
+
+#include "tfm/IR/TfmDialect.h"
+#include "tfmc/Pipelines/Pipelines.h"
+#include "tfmc/Target/EntryPoints.h"
+#include "tfmc/Target/ObjectEmitter.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <map>
+#include <set>
+
+using namespace mlir;
+
+namespace {
+
+enum class Emit { Tfm, Linalg, LLVMMlir, LLVMIR, Asm, Obj, So };
+
+struct Options {
+  std::string input;
+  std::string output;
+  std::string header;
+  Emit emit = Emit::Obj;
+  unsigned optLevel = 3;
+  bool printIrAfterAll = false;
+  std::vector<std::string> printIrBefore;
+  std::vector<std::string> printIrAfter;
+  std::string dumpIrDir;
+  bool timing = false;
+  tfm::CodegenOptions codegen;
+};
+
+/// Prints one error line and returns the driver's failure exit code.
+int fail(const std::string &message) {
+  fmt::print(stderr, "tfmc: error: {}\n", message);
+  return 1;
+}
+
+bool emitsText(Emit emit) {
+  return emit == Emit::Tfm || emit == Emit::Linalg || emit == Emit::LLVMMlir ||
+         emit == Emit::LLVMIR || emit == Emit::Asm;
+}
+
+std::string defaultOutput(const Options &options) {
+  if (emitsText(options.emit))
+    return "-";
+  llvm::SmallString<128> path(llvm::sys::path::filename(options.input));
+  llvm::sys::path::replace_extension(path, options.emit == Emit::So ? "so" : "o");
+  return std::string(path);
+}
+
+/// Every pass argument of `pm`, nested pipelines included, read from its
+/// textual form ("builtin.module(canonicalize{...},func.func(cse))"): the
+/// nesting adaptors are not public API.
+void collectPassArguments(OpPassManager &pm, std::set<std::string> &names) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  pm.printAsTextualPipeline(os);
+  std::string token;
+  int optionDepth = 0;
+  for (char c : text) {
+    bool separator = c == '(' || c == ')' || c == ',' || c == '{';
+    if (optionDepth == 0 && separator && !token.empty()) {
+      names.insert(token);
+      token.clear();
+    }
+    if (c == '{')
+      ++optionDepth;
+    else if (c == '}')
+      --optionDepth;
+    else if (optionDepth == 0 && !separator &&
+             !std::isspace(static_cast<unsigned char>(c)))
+      token += c;
+  }
+}
+
+/// Fails with the list of passes when a --print-ir-* flag names none.
+bool checkPassNames(const std::vector<std::string> &requested,
+                    const std::set<std::string> &known, const char *flag) {
+  for (const std::string &name : requested) {
+    if (known.count(name))
+      continue;
+    std::string list;
+    for (const std::string &pass : known)
+      if (!pass.empty())
+        list += (list.empty() ? "" : ", ") + pass;
+    fail(fmt::format("{}: no pass '{}' in this pipeline; it runs: {}", flag,
+                     name, list));
+    return false;
+  }
+  return true;
+}
+
+/// Links an object into a shared library with the system C compiler driver.
+bool linkSharedLibrary(llvm::StringRef object, llvm::StringRef output) {
+  llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
+  if (!cc) {
+    fail("no C compiler driver ('cc') on PATH to link a shared library; "
+         "use --emit=obj and link it yourself");
+    return false;
+  }
+  std::string objectPath = object.str(), outputPath = output.str();
+  llvm::SmallVector<llvm::StringRef> args = {*cc, "-shared", "-o", outputPath,
+                                             objectPath, "-lm"};
+  std::string message;
+  if (llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &message) !=
+      0) {
+    fail(fmt::format("linking '{}' failed{}{}", outputPath,
+                     message.empty() ? "" : ": ", message));
+    return false;
+  }
+  return true;
+}
+
+int compile(const Options &options) {
+  DialectRegistry registry;
+  registry.insert<tfm::TfmDialect>();
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  MLIRContext context(registry);
+  context.disableMultithreading(); // IR printing needs a sequential pipeline.
+
+  std::string errorMessage;
+  auto file = openInputFile(options.input, &errorMessage);
+  if (!file)
+    return fail(errorMessage);
+  auto sourceMgr = std::make_shared<llvm::SourceMgr>();
+  sourceMgr->AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagnostics(*sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  bool needsMachineCode = !(options.emit == Emit::Tfm ||
+                            options.emit == Emit::Linalg);
+  std::vector<tfm::EntrySignature> signatures;
+  if (needsMachineCode) {
+    WalkResult weights = module->walk([](tfm::WeightOp weight) {
+      weight.emitError() << "weight '" << weight.getName()
+                         << "' has no value: code generation for .mlir "
+                            "inputs takes parameters as function arguments";
+      return WalkResult::interrupt();
+    });
+    if (weights.wasInterrupted())
+      return 1;
+    auto analyzed = tfm::analyzeEntryPoints(*module);
+    if (failed(analyzed))
+      return 1;
+    signatures = std::move(*analyzed);
+  }
+
+  PassManager pm(&context);
+  tfm::CpuStage stage = options.emit == Emit::Tfm      ? tfm::CpuStage::Tfm
+                        : options.emit == Emit::Linalg ? tfm::CpuStage::Linalg
+                                                       : tfm::CpuStage::LLVM;
+  tfm::buildCpuPipeline(pm, stage);
+  std::set<std::string> passNames;
+  collectPassArguments(pm, passNames);
+  if (!checkPassNames(options.printIrBefore, passNames, "--print-ir-before") ||
+      !checkPassNames(options.printIrAfter, passNames, "--print-ir-after"))
+    return 1;
+  if (options.printIrAfterAll || !options.printIrBefore.empty() ||
+      !options.printIrAfter.empty()) {
+    auto matches = [](const std::vector<std::string> &names, Pass *pass) {
+      return llvm::is_contained(names, pass->getArgument().str());
+    };
+    pm.enableIRPrinting(
+        [&](Pass *pass, Operation *) {
+          return matches(options.printIrBefore, pass);
+        },
+        [&](Pass *pass, Operation *) {
+          return options.printIrAfterAll || matches(options.printIrAfter, pass);
+        },
+        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
+  }
+  if (!options.dumpIrDir.empty()) {
+    auto dump = std::make_unique<tfmc::IrDumpInstrumentation>(options.dumpIrDir);
+    if (!dump->writeInput(*module, errorMessage))
+      return fail(errorMessage);
+    pm.addInstrumentation(std::move(dump));
+  }
+  if (options.timing)
+    pm.enableTiming();
+  if (failed(pm.run(*module)))
+    return 1;
+
+  std::string outputPath =
+      options.output.empty() ? defaultOutput(options) : options.output;
+  auto openOutput = [&]() {
+    auto out = openOutputFile(outputPath, &errorMessage);
+    if (!out)
+      fail(errorMessage);
+    return out;
+  };
+  if (!needsMachineCode || options.emit == Emit::LLVMMlir) {
+    auto out = openOutput();
+    if (!out)
+      return 1;
+    module->print(out->os());
+    out->keep();
+    return 0;
+  }
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(*module, llvmContext, options.input);
+  if (!llvmModule)
+    return fail("translation to LLVM IR failed");
+  if (failed(tfm::emitEntryPoints(*llvmModule, signatures,
+                                  module->getLoc())))
+    return 1;
+  std::string verifierMessage;
+  llvm::raw_string_ostream verifierStream(verifierMessage);
+  if (llvm::verifyModule(*llvmModule, &verifierStream))
+    return fail("internal error: invalid LLVM IR: " + verifierMessage);
+
+  auto machine = tfm::createTargetMachine(options.codegen);
+  if (!machine)
+    return fail(llvm::toString(machine.takeError()));
+  tfm::optimizeModule(*llvmModule, **machine, options.optLevel);
+
+  if (options.emit == Emit::LLVMIR) {
+    auto out = openOutput();
+    if (!out)
+      return 1;
+    llvmModule->print(out->os(), nullptr);
+    out->keep();
+    return 0;
+  }
+
+  // Object code: assembly, an object, or an object linked into a .so.
+  std::string objectPath = outputPath;
+  llvm::SmallString<128> tempObject;
+  if (options.emit == Emit::So) {
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "tfmc", "o", tempObject))
+      return fail("cannot create a temporary object: " + ec.message());
+    objectPath = std::string(tempObject);
+  }
+  {
+    std::string path = objectPath;
+    auto out = openOutputFile(path, &errorMessage);
+    if (!out)
+      return fail(errorMessage);
+    if (llvm::Error error = tfm::emitMachineCode(
+            *llvmModule, **machine, options.emit == Emit::Asm, out->os()))
+      return fail(llvm::toString(std::move(error)));
+    out->keep();
+  }
+  if (options.emit == Emit::So) {
+    bool linked = linkSharedLibrary(objectPath, outputPath);
+    llvm::sys::fs::remove(objectPath);
+    if (!linked)
+      return 1;
+  }
+  if (options.emit == Emit::Obj || options.emit == Emit::So) {
+    llvm::SmallString<128> headerPath(options.header);
+    if (headerPath.empty()) {
+      headerPath = outputPath;
+      llvm::sys::path::replace_extension(headerPath, "h");
+    }
+    std::string guard = "TFM_" + llvm::sys::path::stem(headerPath).upper() + "_H";
+    for (char &c : guard)
+      if (!llvm::isAlnum(c))
+        c = '_';
+    std::string path(headerPath);
+    auto out = openOutputFile(path, &errorMessage);
+    if (!out)
+      return fail(errorMessage);
+    out->os() << tfm::renderHeader(guard, signatures);
+    out->keep();
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"tfmc: compiles tfm IR to optimized object code for x86-64"};
+  Options options;
+  app.add_option("input", options.input, "Input file (.mlir in the tfm dialect)")
+      ->required();
+  app.add_option("-o,--output", options.output,
+                 "Output path (default: stdout for text stages, INPUT.o or "
+                 "INPUT.so otherwise)");
+  std::map<std::string, Emit> emitNames = {
+      {"tfm", Emit::Tfm},         {"linalg", Emit::Linalg},
+      {"llvm-mlir", Emit::LLVMMlir}, {"llvm-ir", Emit::LLVMIR},
+      {"asm", Emit::Asm},         {"obj", Emit::Obj},
+      {"so", Emit::So}};
+  app.add_option("--emit", options.emit,
+                 "What to write: tfm (after tfm rewrites), linalg, llvm-mlir "
+                 "(LLVM dialect), llvm-ir, asm, obj (object + C header), so "
+                 "(shared library + C header)")
+      ->transform(CLI::CheckedTransformer(emitNames, CLI::ignore_case));
+  app.add_option("-O", options.optLevel, "LLVM optimization level, 0 to 3")
+      ->check(CLI::Range(0u, 3u));
+  app.add_option("--header", options.header,
+                 "Path of the C header (default: OUTPUT with .h)");
+  app.add_flag("--print-ir-after-all", options.printIrAfterAll,
+               "Print the IR after every pass (to stderr)");
+  app.add_option("--print-ir-before", options.printIrBefore,
+                 "Print the IR before the named pass (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--print-ir-after", options.printIrAfter,
+                 "Print the IR after the named pass (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--dump-ir-dir", options.dumpIrDir,
+                 "Write the IR after each pass to DIR/NN_<pass>.mlir");
+  app.add_flag("--timing", options.timing, "Report the time of each pass");
+  app.add_option("--cpu", options.codegen.cpu,
+                 "Target CPU (default: the host CPU and its features)");
+  app.add_option("--target-triple", options.codegen.triple,
+                 "Target triple (default: the host's)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &error) {
+    return app.exit(error);
+  }
+  options.codegen.optLevel = options.optLevel;
+  return compile(options);
+}
