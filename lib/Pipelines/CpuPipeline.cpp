@@ -44,6 +44,7 @@ void tfm::buildTfmToLinalgPipeline(OpPassManager &pm) {
 void tfm::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   // 4. Bufferize across function boundaries; results become caller-owned
   //    out-parameters so the C entry point writes into the user's buffer.
+  pm.addPass(createTfmMarkArgumentsReadOnly());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =

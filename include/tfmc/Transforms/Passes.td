@@ -30,4 +30,21 @@ def TfmFoldAffineNorm : Pass<"tfm-fold-affine-norm"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def TfmMarkArgumentsReadOnly
+    : Pass<"tfm-mark-arguments-readonly", "::mlir::ModuleOp"> {
+  let summary = "Mark the tensor arguments of public functions read-only";
+  let description = [{
+    The C entry points take their inputs as `const` pointers. This pass sets
+    `bufferization.writable = false` on every tensor argument of a public
+    function, so one-shot bufferization copies rather than reusing a caller's
+    input buffer as scratch or output space.
+
+    ```mlir
+    func.func @f(%x: tensor<8xf32>) -> tensor<8xf32>
+    // becomes
+    func.func @f(%x: tensor<8xf32> {bufferization.writable = false}) -> tensor<8xf32>
+    ```
+  }];
+}
+
 #endif // TFMC_TRANSFORMS_PASSES

@@ -1,0 +1,93 @@
+"""Float64 numpy oracles from OPS.md, shared by the end-to-end tests."""
+import math
+
+import numpy as np
+
+
+def gelu_erf(x):
+    erf = np.vectorize(math.erf)
+    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+ACTIVATIONS = {
+    "gelu_erf": gelu_erf,
+    "gelu_tanh": gelu_tanh,
+    "silu": lambda x: x * sigmoid(x),
+    "relu": lambda x: np.maximum(x, 0.0),
+    "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0.0))),
+    "sigmoid": sigmoid,
+    "softplus": softplus,
+}
+
+
+def layer_norm(x, gamma=None, beta=None, eps=1e-5, axis=-1):
+    mu = x.mean(axis, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis, keepdims=True)
+    return _affine((x - mu) / np.sqrt(var + eps), gamma, beta, axis)
+
+
+def rms_norm(x, gamma=None, beta=None, eps=1e-5, axis=-1):
+    ms = (x ** 2).mean(axis, keepdims=True)
+    return _affine(x / np.sqrt(ms + eps), gamma, beta, axis)
+
+
+def affine_norm(x, gamma, beta=None, axis=-1):
+    return _affine(x, gamma, beta, axis)
+
+
+def _affine(y, gamma, beta, axis):
+    shape = [1] * y.ndim
+    shape[axis] = -1
+    if gamma is not None:
+        y = y * gamma.reshape(shape)
+    if beta is not None:
+        y = y + beta.reshape(shape)
+    return y
+
+
+def rope(x, pos, base=1e4, rot=None, style="half"):
+    """OPS.md A2; pos is [L] or [B, L] (broadcast over heads)."""
+    rot = rot or x.shape[-1]
+    xr, xp = x[..., :rot], x[..., rot:]
+    pos = np.asarray(pos, dtype=np.float64)
+    if pos.ndim == 2:
+        pos = pos[:, None, :]          # [B, 1, L]
+    ang = pos[..., None] * base ** (-np.arange(0, rot, 2) / rot)
+    c, s = np.cos(ang), np.sin(ang)
+    if style == "half":
+        a, b = xr[..., :rot // 2], xr[..., rot // 2:]
+    else:
+        a, b = xr[..., 0::2], xr[..., 1::2]
+    ra, rb = a * c - b * s, b * c + a * s
+    if style == "half":
+        out = np.concatenate([ra, rb], -1)
+    else:
+        out = np.stack([ra, rb], -1).reshape(xr.shape)
+    return np.concatenate([out, xp], -1)
+
+
+def linear(x, w, b=None, act=None, gated=False, residual=None):
+    y = x @ w.T
+    if b is not None:
+        y = y + b
+    if gated:
+        n = w.shape[0] // 2
+        gate, up = y[..., :n], y[..., n:]
+        y = ACTIVATIONS[act](gate) * up
+    elif act:
+        y = ACTIVATIONS[act](y)
+    if residual is not None:
+        y = y + residual
+    return y
