@@ -13,7 +13,8 @@
 // No Lq x Lk buffer exists at any stage. Masks and positional biases are
 // computed inside the tile from the query and key indices, and the mask also
 // narrows the key loop, so blocks it hides entirely are never visited.
-// Partial blocks (ragged or dynamic lengths) are affine.min-sized slices.
+// Partial blocks (ragged or dynamic lengths) are slices of min(B, remaining)
+// rows.
 //
 //===----------------------------------------------------------------------===//
 #include "LoweringUtils.h"
@@ -84,9 +85,9 @@ public:
     int64_t maxDistance = attr.getMaxDistance();
     double logRange = std::log(static_cast<double>(maxDistance) / exact);
     auto logBucket = [&](int64_t n) {
-      return exact + static_cast<int64_t>(
-                         std::log(static_cast<double>(n) / exact) / logRange *
-                         (perDirection - exact));
+      return exact +
+             static_cast<int64_t>(std::log(static_cast<double>(n) / exact) /
+                                  logRange * (perDirection - exact));
     };
     for (int64_t bucket = exact + 1; bucket < perDirection; ++bucket) {
       // logBucket(lo) < bucket <= logBucket(hi); at maxDistance the formula
@@ -198,15 +199,16 @@ static Value emitAlibiSlope(OpBuilder &b, Location loc, Value h, Value heads) {
       b, loc, arith::ConstantIntOp::create(b, loc, i64, 63), leadingZeros);
   Value power = arith::IndexCastOp::create(
       b, loc, b.getIndexType(),
-      arith::ShLIOp::create(b, loc, arith::ConstantIntOp::create(b, loc, i64, 1),
-                            log2Power));
+      arith::ShLIOp::create(
+          b, loc, arith::ConstantIntOp::create(b, loc, i64, 1), log2Power));
   // The slope is 2^(−8x/(2P)) with x = 2(h+1) below P and 2(h−P)+1 above.
   Value two = ix.c(2);
   Value x = ix.select(ix.cmp(arith::CmpIPredicate::slt, h, power),
                       ix.mul(two, ix.add(h, ix.c(1))),
                       ix.add(ix.mul(two, ix.sub(h, power)), ix.c(1)));
   Value exponent = arith::DivFOp::create(
-      b, loc, arith::MulFOp::create(b, loc, ix.toF32(x), constantF32(b, loc, -4.0)),
+      b, loc,
+      arith::MulFOp::create(b, loc, ix.toF32(x), constantF32(b, loc, -4.0)),
       ix.toF32(power));
   return math::Exp2Op::create(b, loc, exponent);
 }
@@ -278,8 +280,7 @@ public:
         value(adaptor.getValue()), bias(adaptor.getBias()),
         mult(adaptor.getMult()), kvLen(adaptor.getKvLen()),
         qOffset(adaptor.getQOffset()), mask(op.getMaskAttr()),
-        posBias(op.getPosBiasKind()),
-        scale(op.getScale().convertToDouble()),
+        posBias(op.getPosBiasKind()), scale(op.getScale().convertToDouble()),
         returnLse(op.getReturnLse()) {
     if (posBias == PosBiasKind::t5)
       t5.emplace(op.getPosBiasAttr());
@@ -292,12 +293,12 @@ private:
   SmallVector<Value> buildQueryBlock(OpBuilder &b, Location loc,
                                      QueryBlock &block, ValueRange results);
   SmallVector<Value> foldKeyBlock(OpBuilder &b, Location loc,
-                                  const QueryBlock &block, Value k0,
-                                  Value kEnd, ValueRange state);
+                                  const QueryBlock &block, Value k0, Value kEnd,
+                                  ValueRange state);
   Value buildScores(OpBuilder &b, Location loc, const QueryBlock &block,
-                    Value k0, Value keys, Value scores);
-  Value applyMult(OpBuilder &b, Location loc, const QueryBlock &block,
-                  Value k0, Value probabilities);
+                    Value k0, Value keyRows, Value scores);
+  Value applyMult(OpBuilder &b, Location loc, const QueryBlock &block, Value k0,
+                  Value probabilities);
   /// Dimension `dim` of `source` as an index value.
   Value dimOf(OpBuilder &b, Value source, int64_t dim) {
     return getValueOrCreateConstantIndexOp(
@@ -331,8 +332,7 @@ SmallVector<Value> FlashAttentionBuilder::build(OpBuilder &b) {
   outSizes.back() = tensor::getMixedSize(b, loc, value, 3);
   SmallVector<Value> results = {createEmpty(b, loc, outSizes, f32)};
   if (returnLse)
-    results.push_back(
-        createEmpty(b, loc, ArrayRef(outSizes).drop_back(), f32));
+    results.push_back(createEmpty(b, loc, ArrayRef(outSizes).drop_back(), f32));
 
   Value zero = constantIndex(b, loc, 0), one = constantIndex(b, loc, 1);
   Value queryStep = constantIndex(b, loc, kQueryBlock);
@@ -348,13 +348,13 @@ SmallVector<Value> FlashAttentionBuilder::build(OpBuilder &b) {
               block.kvHead = arith::DivUIOp::create(b, loc, head, groupSize);
               if (posBias == PosBiasKind::alibi)
                 block.slope = emitAlibiSlope(b, loc, head, heads);
-              return llvm::to_vector(buildFor(
-                  b, loc, zero, queryLength, queryStep, perHead,
-                  [&](OpBuilder &b, Location loc, Value q0,
-                      ValueRange perBlock) {
-                    block.q0 = q0;
-                    return buildQueryBlock(b, loc, block, perBlock);
-                  }));
+              return llvm::to_vector(
+                  buildFor(b, loc, zero, queryLength, queryStep, perHead,
+                           [&](OpBuilder &b, Location loc, Value q0,
+                               ValueRange perBlock) {
+                             block.q0 = q0;
+                             return buildQueryBlock(b, loc, block, perBlock);
+                           }));
             }));
       }));
 }
@@ -377,11 +377,11 @@ SmallVector<Value> FlashAttentionBuilder::buildQueryBlock(OpBuilder &b,
   Value kvEnd = keyLength;
   if (kvLen) {
     Value length = tensor::ExtractOp::create(b, loc, kvLen, block.batch);
-    kvEnd = ix.min(kvEnd, arith::IndexCastOp::create(b, loc, b.getIndexType(),
-                                                     length));
+    kvEnd = ix.min(
+        kvEnd, arith::IndexCastOp::create(b, loc, b.getIndexType(), length));
   }
-  auto [kBegin, kEnd] = visibleKeyRange(ix, mask, block.pBegin,
-                                        ix.add(block.pBegin, block.rows), kvEnd);
+  auto [kBegin, kEnd] = visibleKeyRange(
+      ix, mask, block.pBegin, ix.add(block.pBegin, block.rows), kvEnd);
 
   // The running max and accumulator live in the tiles of lse and out they
   // end up in (destination-passing style), so nothing is copied at the end.
@@ -402,11 +402,11 @@ SmallVector<Value> FlashAttentionBuilder::buildQueryBlock(OpBuilder &b,
   SmallVector<Value> state = {
       filled(maxTile, -INFINITY), filled(createEmpty(b, loc, rows, f32), 0.0),
       filled(extractTile(b, loc, results[0], outOffsets, outSizes), 0.0)};
-  ValueRange folded = buildFor(
-      b, loc, kBegin, kEnd, ix.c(kKeyBlock), state,
-      [&](OpBuilder &b, Location loc, Value k0, ValueRange state) {
-        return foldKeyBlock(b, loc, block, k0, kEnd, state);
-      });
+  ValueRange folded =
+      buildFor(b, loc, kBegin, kEnd, ix.c(kKeyBlock), state,
+               [&](OpBuilder &b, Location loc, Value k0, ValueRange state) {
+                 return foldKeyBlock(b, loc, block, k0, kEnd, state);
+               });
   Value m = folded[0], l = folded[1], acc = folded[2];
 
   // out = acc / l; a row that saw no key has l = 0 and gets zeros.
@@ -431,9 +431,9 @@ SmallVector<Value> FlashAttentionBuilder::buildQueryBlock(OpBuilder &b,
                                        math::LogOp::create(b, loc, args[0]))
               .getResult();
         });
-    updated.push_back(tensor::InsertSliceOp::create(
-        b, loc, lse, results[1], lseOffsets, lseSizes,
-        ArrayRef(strides).drop_back()));
+    updated.push_back(
+        tensor::InsertSliceOp::create(b, loc, lse, results[1], lseOffsets,
+                                      lseSizes, ArrayRef(strides).drop_back()));
   }
   return updated;
 }
@@ -449,28 +449,28 @@ SmallVector<Value> FlashAttentionBuilder::foldKeyBlock(OpBuilder &b,
   Value keyRows = tileSize(b, loc, k0, kEnd, kKeyBlock);
   OpFoldResult unit = b.getIndexAttr(1), origin = b.getIndexAttr(0);
   auto kvTile = [&](Value source) {
-    return extractTile(b, loc, source, {block.batch, block.kvHead, k0, origin},
-                       {unit, unit, keyRows,
-                        tensor::getMixedSize(b, loc, source, 3)});
+    return extractTile(
+        b, loc, source, {block.batch, block.kvHead, k0, origin},
+        {unit, unit, keyRows, tensor::getMixedSize(b, loc, source, 3)});
   };
   Value keys = kvTile(key), values = kvTile(value);
 
   // S = Q·Kᵀ, then scale, bias and mask in place.
-  Value scores = createFilled(b, loc, {block.rows, keyRows},
-                              constantF32(b, loc, 0.0));
-  scores = linalg::MatmulTransposeBOp::create(b, loc,
-                                              TypeRange{scores.getType()},
-                                              ValueRange{block.queries, keys},
-                                              ValueRange{scores})
+  Value scores =
+      createFilled(b, loc, {block.rows, keyRows}, constantF32(b, loc, 0.0));
+  scores = linalg::MatmulTransposeBOp::create(
+               b, loc, TypeRange{scores.getType()},
+               ValueRange{block.queries, keys}, ValueRange{scores})
                .getResult(0);
-  scores = buildScores(b, loc, block, k0, keys, scores);
+  scores = buildScores(b, loc, block, k0, keyRows, scores);
 
   // The running max m' = max(m, rowmax s), updated in place, and the factor
   // α = e^(m − m') rescaling what was summed under the old max.
   OpFoldResult rows = block.rows;
   Value blockMax = buildReduction(
-      b, loc, scores, createFilled(b, loc, rows, constantF32(b, loc, -INFINITY)),
-      {1}, [](OpBuilder &b, Location loc, ValueRange args) {
+      b, loc, scores,
+      createFilled(b, loc, rows, constantF32(b, loc, -INFINITY)), {1},
+      [](OpBuilder &b, Location loc, ValueRange args) {
         return arith::MaximumFOp::create(b, loc, args[0], args[1]).getResult();
       });
   AffineMap identity = b.getMultiDimIdentityMap(1);
@@ -528,7 +528,7 @@ static std::pair<Value, Value> elementPositions(OpBuilder &b, Location loc,
 
 Value FlashAttentionBuilder::buildScores(OpBuilder &b, Location loc,
                                          const QueryBlock &block, Value k0,
-                                         Value keys, Value scores) {
+                                         Value keyRows, Value scores) {
   SmallVector<Value> inputs;
   SmallVector<AffineMap> maps;
   if (posBias == PosBiasKind::explicit_bias) {
@@ -547,11 +547,10 @@ Value FlashAttentionBuilder::buildScores(OpBuilder &b, Location loc,
           .getResult();
     };
     OpFoldResult unit = b.getIndexAttr(1);
-    inputs.push_back(extractTile(
-        b, loc, bias,
-        {broadcastIndex(0, block.batch), broadcastIndex(1, block.head),
-         block.q0, k0},
-        {unit, unit, block.rows, tensor::getMixedSize(b, loc, keys, 0)}));
+    inputs.push_back(extractTile(b, loc, bias,
+                                 {broadcastIndex(0, block.batch),
+                                  broadcastIndex(1, block.head), block.q0, k0},
+                                 {unit, unit, block.rows, keyRows}));
     maps.push_back(b.getMultiDimIdentityMap(2));
   }
   MaskKind maskKind = mask ? mask.getKind() : MaskKind::none;
