@@ -99,19 +99,21 @@ static LogicalResult axisError(Operation *op, int64_t axis, int64_t rank) {
 }
 
 /// The adaptor `inferReturnTypes` should have been given. While an op is
-/// parsed, the inherent attributes written in its `attr-dict` are still in
-/// the attribute dictionary, not yet in the properties the adaptor reads
-/// (llvm/llvm-project#193284); this moves them into the properties.
+/// parsed, its properties hold neither the attributes written in its
+/// `attr-dict` (they are still in the attribute dictionary,
+/// llvm/llvm-project#193284) nor the defaults of default-valued attributes,
+/// whose adaptor getters then dereference null; this fills in both.
 template <typename OpT>
-static typename OpT::Adaptor
-withDictionaryAttrs(typename OpT::Adaptor adaptor) {
-  DictionaryAttr attributes = adaptor.getAttributes();
-  if (!attributes || attributes.empty())
-    return adaptor;
+static typename OpT::Adaptor completeProperties(MLIRContext *context,
+                                                typename OpT::Adaptor adaptor) {
   typename OpT::Properties properties = adaptor.getProperties();
-  for (NamedAttribute attribute : attributes)
-    OpT::setInherentAttr(properties, attribute.getName().getValue(),
-                         attribute.getValue());
+  DictionaryAttr attributes = adaptor.getAttributes();
+  if (attributes)
+    for (NamedAttribute attribute : attributes)
+      OpT::setInherentAttr(properties, attribute.getName().getValue(),
+                           attribute.getValue());
+  OpT::populateDefaultProperties(
+      OperationName(OpT::getOperationName(), context), properties);
   return typename OpT::Adaptor(adaptor.getOperands(), attributes, properties);
 }
 
@@ -153,10 +155,11 @@ LogicalResult EmbeddingOp::verify() { return success(); }
 // LinearOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
+LogicalResult LinearOp::inferReturnTypes(MLIRContext *context,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
+  adaptor = completeProperties<LinearOp>(context, adaptor);
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
   if (input.getRank() < 1 || weight.getRank() != 2)
@@ -266,6 +269,7 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *context,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
+  adaptor = completeProperties<AttentionOp>(context, adaptor);
   auto query = cast<RankedTensorType>(adaptor.getQuery().getType());
   auto value = cast<RankedTensorType>(adaptor.getValue().getType());
   if (query.getRank() != 4 || value.getRank() != 4)
@@ -494,11 +498,11 @@ static std::pair<int64_t, int64_t> convPadding(ConvPadding padding,
   llvm_unreachable("unknown padding");
 }
 
-LogicalResult DwConvOp::inferReturnTypes(MLIRContext *,
+LogicalResult DwConvOp::inferReturnTypes(MLIRContext *context,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
-  adaptor = withDictionaryAttrs<DwConvOp>(adaptor);
+  adaptor = completeProperties<DwConvOp>(context, adaptor);
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
   int64_t spatialRank = weight.getRank() - 1;
@@ -525,7 +529,8 @@ LogicalResult DwConvOp::inferReturnTypes(MLIRContext *,
     }
     int64_t extent = (taps - 1) * dilation;
     auto [lo, hi] = convPadding(adaptor.getPadding(), extent);
-    shape[2 + i] = llvm::divideFloorSigned(size + lo + hi - extent - 1, stride) + 1;
+    shape[2 + i] =
+        llvm::divideFloorSigned(size + lo + hi - extent - 1, stride) + 1;
   }
   types.push_back(RankedTensorType::get(shape, input.getElementType()));
   return success();
@@ -559,8 +564,8 @@ LogicalResult DwConvOp::verify() {
         return emitOpError("expected stride 1 with impl 'fft'");
   for (int64_t size : getResult().getType().getShape().drop_front(2))
     if (!ShapedType::isDynamic(size) && size <= 0)
-      return emitOpError() << "expected a positive output length, got "
-                           << size << " (from an empty input)";
+      return emitOpError() << "expected a positive output length, got " << size
+                           << " (from an empty input)";
   return expectSameElementType(*this, {getInput(), getWeight(), getBias()},
                                {"input", "weight", "bias"});
 }
@@ -569,11 +574,11 @@ LogicalResult DwConvOp::verify() {
 // RfftOp / IrfftOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult RfftOp::inferReturnTypes(MLIRContext *,
+LogicalResult RfftOp::inferReturnTypes(MLIRContext *context,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
-  adaptor = withDictionaryAttrs<RfftOp>(adaptor);
+  adaptor = completeProperties<RfftOp>(context, adaptor);
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   std::optional<int64_t> axis =
       normalizeAxis(adaptor.getAxis(), input.getRank());
@@ -595,16 +600,17 @@ LogicalResult RfftOp::inferReturnTypes(MLIRContext *,
 
 LogicalResult RfftOp::verify() {
   auto input = getInput().getType();
-  if (!getN() && input.isDynamicDim(*normalizeAxis(getAxis(), input.getRank())))
+  int64_t axis = *normalizeAxis(getAxis(), input.getRank());
+  if (!getN() && input.isDynamicDim(axis))
     return emitOpError("expected an explicit n for a dynamic axis");
   return success();
 }
 
-LogicalResult IrfftOp::inferReturnTypes(MLIRContext *,
+LogicalResult IrfftOp::inferReturnTypes(MLIRContext *context,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &types) {
-  adaptor = withDictionaryAttrs<IrfftOp>(adaptor);
+  adaptor = completeProperties<IrfftOp>(context, adaptor);
   auto real = cast<RankedTensorType>(adaptor.getReal().getType());
   std::optional<int64_t> axis = normalizeAxis(adaptor.getAxis(), real.getRank());
   if (!axis)
