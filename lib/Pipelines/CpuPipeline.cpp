@@ -26,9 +26,16 @@ static void addCleanup(OpPassManager &pm) {
 }
 
 void tfm::buildTfmOptimizationPipeline(OpPassManager &pm) {
-  // 1. Simplify, then fold affine norms into the linears that consume them.
+  // 1. Simplify; fold affine norms into the linears that consume them; fuse
+  //    GLU halves, then shared-input projections, then epilogues (GLU first:
+  //    its gate and up projections also share an input); pick
+  //    implementations.
   addCleanup(pm);
   pm.addPass(createTfmFoldAffineNorm());
+  pm.addPass(createTfmFuseGlu());
+  pm.addPass(createTfmFuseQkv());
+  pm.addPass(createTfmFuseEpilogue());
+  pm.addPass(createTfmSelectImpl());
   addCleanup(pm);
 }
 

@@ -47,4 +47,85 @@ def TfmMarkArgumentsReadOnly
   }];
 }
 
+def TfmFuseQkv : Pass<"tfm-fuse-qkv"> {
+  let summary = "Fuse linears that share an input into one wider linear";
+  let description = [{
+    Projections of one input (attention's q, k and v) become one linear with
+    the weights (and biases) stacked along N, followed by slices: one pass
+    over the input and one larger, more efficient matmul instead of three.
+    Only plain projections fuse (no activation, gate or residual); biases
+    must be present on all of them or none.
+
+    ```mlir
+    %q = tfm.linear %x, %wq : tensor<?x64xf32>, tensor<64x64xf32>
+    %k = tfm.linear %x, %wk : tensor<?x64xf32>, tensor<16x64xf32>
+    // becomes
+    %w = <%wq and %wk stacked: tensor<80x64xf32>>
+    %qk = tfm.linear %x, %w : tensor<?x64xf32>, tensor<80x64xf32>
+    %q = tensor.extract_slice %qk[0, 0] [%n, 64] [1, 1]
+    %k = tensor.extract_slice %qk[0, 64] [%n, 16] [1, 1]
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def TfmFuseGlu : Pass<"tfm-fuse-glu"> {
+  let summary = "Fuse the gate and up projections of a GLU into a gated linear";
+  let description = [{
+    `act(x·W_gᵀ) ⊙ (x·W_uᵀ)` (SwiGLU, GEGLU, ReGLU), whether the activation
+    is a separate `tfm.activation` or already fused into the gate's linear,
+    becomes one `tfm.linear ... gated` over the stacked weights `[W_g; W_u]`:
+    one matmul, and the product happens in its epilogue.
+
+    ```mlir
+    %g = tfm.linear %x, %wg act(silu) : tensor<?x64xf32>, tensor<176x64xf32>
+    %u = tfm.linear %x, %wu : tensor<?x64xf32>, tensor<176x64xf32>
+    %h = arith.mulf %g, %u : tensor<?x176xf32>
+    // becomes
+    %h = tfm.linear %x, %wgu act(silu) gated : tensor<?x64xf32>, tensor<352x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def TfmFuseEpilogue : Pass<"tfm-fuse-epilogue"> {
+  let summary = "Fuse activations and residual adds into the producing linear";
+  let description = [{
+    `tfm.activation` applied to a linear's only use becomes the linear's
+    `act`; `arith.addf` of a linear's result and a tensor of the same type
+    becomes its `residual`. The epilogue then runs on the accumulator while
+    it is in registers instead of as separate passes over memory.
+
+    ```mlir
+    %y = tfm.linear %x, %w bias(%b : tensor<64xf32>) : tensor<?x32xf32>, tensor<64x32xf32>
+    %a = tfm.activation gelu_tanh %y : tensor<?x64xf32>
+    %r = arith.addf %a, %res : tensor<?x64xf32>
+    // becomes
+    %r = tfm.linear %x, %w bias(%b : tensor<64xf32>) act(gelu_tanh)
+        residual(%res : tensor<?x64xf32>) : tensor<?x32xf32>, tensor<64x32xf32>
+    ```
+  }];
+}
+
+def TfmSelectImpl : Pass<"tfm-select-impl"> {
+  let summary = "Choose linear-attention implementations from shapes";
+  let description = [{
+    Replaces `impl(auto)` of `tfm.linear_attention` by a concrete choice:
+
+    - with Toeplitz coefficients: `fft` when the sequence is long enough for
+      the O(L log L) form to win over the dense O(L²) one (OPS.md B2:
+      break-even near L ≈ 2.5·m·log2 L; dynamic L is assumed long), `direct`
+      otherwise;
+    - causal without coefficients: `chunked`, with a chunk of 64 rows unless
+      one is set;
+    - otherwise: `direct` (φkᵀv once, then one product per query).
+
+    ```mlir
+    %o = tfm.linear_attention %q, %k, %v causal impl(auto) : ...
+    // becomes
+    %o = tfm.linear_attention %q, %k, %v causal impl(chunked) {chunk = 64 : i64} : ...
+    ```
+  }];
+}
+
 #endif // TFMC_TRANSFORMS_PASSES
