@@ -39,7 +39,9 @@ def TfmLowerToLinalg : Pass<"tfm-lower-to-linalg"> {
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
-                           "::mlir::scf::SCFDialect"];
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::affine::AffineDialect"];
 }
 
 def TfmApproximateMath : Pass<"tfm-approximate-math"> {

@@ -1,59 +1,70 @@
-//===- LinearToLinalg.cpp - tfm.linear to linalg --------------------------===//
+//===- LinearToLinalg.cpp - tfm.linear to loops and vectors ---------------===//
 //
-// y = act(x·Wᵀ + b) [⊙ up] + residual becomes: the bias broadcast into the
-// accumulator, one contraction over K, then one elementwise epilogue that
-// applies the activation, the GLU gate and the residual.
+// y = act(x·Wᵀ + b) [⊙ up] + residual becomes: W packed into NR-wide panels,
+// the bias broadcast into the accumulator, the cache-blocked register-tiled
+// matmul of MatmulKernel.h, then one elementwise epilogue that applies the
+// activation, the GLU gate and the residual.
 //
 //===----------------------------------------------------------------------===//
 #include "LoweringUtils.h"
+#include "MatmulKernel.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "tfmc/Conversion/TfmToLinalg.h"
 
 using namespace mlir;
 using namespace mlir::tfm;
 
-/// acc[..., n] = init[..., n] + Σ_k x[..., k]·W[n, k], over all leading dims
-/// of x (loops: leading..., n, k).
-static Value buildContraction(OpBuilder &b, Location loc, Value x, Value w,
-                              Value init) {
-  MLIRContext *ctx = b.getContext();
-  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
-  int64_t loops = rank + 1;
-  int64_t nDim = rank - 1, kDim = rank;
-  SmallVector<AffineExpr> xExprs, outExprs;
-  for (int64_t d = 0; d < rank - 1; ++d) {
-    xExprs.push_back(getAffineDimExpr(d, ctx));
-    outExprs.push_back(getAffineDimExpr(d, ctx));
-  }
-  xExprs.push_back(getAffineDimExpr(kDim, ctx));
-  outExprs.push_back(getAffineDimExpr(nDim, ctx));
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(loops, 0, xExprs, ctx),
-      AffineMap::get(loops, 0,
-                     {getAffineDimExpr(nDim, ctx), getAffineDimExpr(kDim, ctx)},
-                     ctx),
-      AffineMap::get(loops, 0, outExprs, ctx)};
-  SmallVector<utils::IteratorType> iterators(loops,
-                                             utils::IteratorType::parallel);
-  iterators[kDim] = utils::IteratorType::reduction;
-  auto generic = linalg::GenericOp::create(
-      b, loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps,
-      iterators, [](OpBuilder &nested, Location l, ValueRange args) {
-        Value product = arith::MulFOp::create(nested, l, args[0], args[1]);
-        linalg::YieldOp::create(
-            nested, l, arith::AddFOp::create(nested, l, product, args[2]).getResult());
-      });
-  return generic.getResult(0);
+/// The reassociation that folds all leading dims of a rank-`rank` tensor into
+/// one: [[0, ..., rank-2], [rank-1]].
+static SmallVector<ReassociationIndices> foldLeadingDims(int64_t rank) {
+  ReassociationIndices leading;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    leading.push_back(d);
+  return {leading, {rank - 1}};
+}
+
+/// `x` [..., K] viewed as a matrix [M, K] (a vector becomes one row).
+static Value asMatrix(OpBuilder &b, Location loc, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getRank() == 2)
+    return x;
+  if (type.getRank() == 1)
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({1, type.getDimSize(0)}, type.getElementType()),
+        x, SmallVector<ReassociationIndices>{{0, 1}});
+  return tensor::CollapseShapeOp::create(b, loc, x,
+                                         foldLeadingDims(type.getRank()));
+}
+
+/// `matrix` [M, N] reshaped back to the leading dims of `like` [..., K].
+static Value fromMatrix(OpBuilder &b, Location loc, Value matrix, Value like,
+                        OpFoldResult columns) {
+  auto likeType = cast<RankedTensorType>(like.getType());
+  int64_t rank = likeType.getRank();
+  if (rank == 2)
+    return matrix;
+  SmallVector<int64_t> shape(likeType.getShape());
+  shape.back() = cast<RankedTensorType>(matrix.getType()).getDimSize(1);
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  if (rank == 1)
+    return tensor::CollapseShapeOp::create(
+        b, loc, type, matrix, SmallVector<ReassociationIndices>{{0, 1}});
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, like);
+  sizes.back() = columns;
+  return tensor::ExpandShapeOp::create(b, loc, type, matrix,
+                                       foldLeadingDims(rank), sizes);
 }
 
 /// `source[..., offset : offset + size]` along the last dim.
 static Value sliceLastDim(OpBuilder &b, Location loc, Value source,
-                          int64_t offset, int64_t size) {
+                          OpFoldResult offset, OpFoldResult size) {
   int64_t rank = cast<RankedTensorType>(source.getType()).getRank();
   SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, source);
   SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
-  offsets.back() = b.getIndexAttr(offset);
-  sizes.back() = b.getIndexAttr(size);
+  offsets.back() = offset;
+  sizes.back() = size;
   return tensor::ExtractSliceOp::create(b, loc, source, offsets, sizes, strides);
 }
 
@@ -69,24 +80,27 @@ struct LinearToLinalg : OpConversionPattern<LinearOp> {
     Value x = adaptor.getInput();
     Value w = adaptor.getWeight();
     int64_t rank = op.getInput().getType().getRank();
-    int64_t rows = op.getWeight().getType().getDimSize(0);
-    if (ShapedType::isDynamic(rows))
-      return rewriter.notifyMatchFailure(op, "dynamic weight rows");
+    OpFoldResult rows = tensor::getMixedSize(rewriter, loc, w, 0);
     Type f32 = rewriter.getF32Type();
 
-    // Accumulator [..., rows], initialized with the bias (or zero).
-    SmallVector<OpFoldResult> accSizes = tensor::getMixedSizes(rewriter, loc, x);
-    accSizes.back() = rewriter.getIndexAttr(rows);
+    // Accumulator [M, rows], initialized with the bias (or zero), then the
+    // blocked matmul against the packed weight.
+    Value lhs = asMatrix(rewriter, loc, x);
+    SmallVector<OpFoldResult> accSizes = {
+        tensor::getMixedSize(rewriter, loc, lhs, 0), rows};
     Value acc;
     if (Value bias = adaptor.getBias()) {
       acc = buildParallelGeneric(
           rewriter, loc, createEmpty(rewriter, loc, accSizes, f32), bias,
-          singleDimMap(rank, rank - 1, ctx),
+          singleDimMap(2, 1, ctx),
           [](OpBuilder &, Location, ValueRange args) { return args[0]; });
     } else {
       acc = createFilled(rewriter, loc, accSizes, constantF32(rewriter, loc, 0.0));
     }
-    acc = buildContraction(rewriter, loc, x, w, acc);
+    MatmulTiles tiles;
+    Value packed = packTransposedB(rewriter, loc, w, tiles);
+    acc = emitPackedMatmul(rewriter, loc, lhs, packed, acc, tiles);
+    acc = fromMatrix(rewriter, loc, acc, x, rows);
 
     std::optional<ActivationKind> act = op.getAct();
     Value residual = adaptor.getResidual();
@@ -97,8 +111,11 @@ struct LinearToLinalg : OpConversionPattern<LinearOp> {
     }
     SmallVector<Value> inputs;
     if (gated) {
-      inputs.push_back(sliceLastDim(rewriter, loc, acc, 0, rows / 2));
-      inputs.push_back(sliceLastDim(rewriter, loc, acc, rows / 2, rows / 2));
+      OpFoldResult half = affine::makeComposedFoldedAffineApply(
+          rewriter, loc, rewriter.getAffineSymbolExpr(0).floorDiv(2), {rows});
+      inputs.push_back(
+          sliceLastDim(rewriter, loc, acc, rewriter.getIndexAttr(0), half));
+      inputs.push_back(sliceLastDim(rewriter, loc, acc, half, half));
     } else {
       inputs.push_back(acc);
     }

@@ -3,7 +3,9 @@
 #include "tfmc/Conversion/TfmToLinalg.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMLOWERTOLINALG
@@ -54,7 +56,8 @@ struct TfmLowerToLinalgPass
     ConversionTarget target(*ctx);
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect,
-                           scf::SCFDialect, func::FuncDialect>();
+                           scf::SCFDialect, func::FuncDialect,
+                           vector::VectorDialect, affine::AffineDialect>();
     target.addIllegalDialect<TfmDialect>();
     target.addLegalOp<WeightOp>();
     if (failed(applyPartialConversion(getOperation(), target,
