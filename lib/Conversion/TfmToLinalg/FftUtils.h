@@ -1,0 +1,60 @@
+//===- FftUtils.h - the FFT that rfft, dwconv and linear attention share -*- C++ -*-===//
+//
+// The FFT is emitted once, here, on tensors; `tfm.rfft`/`tfm.irfft`, the
+// `fft` form of `tfm.dwconv` and the Toeplitz form of `tfm.linear_attention`
+// all build on it. Lengths are index values, so the sequence length of the
+// callers may be dynamic.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TFMC_LIB_CONVERSION_TFMTOLINALG_FFTUTILS_H
+#define TFMC_LIB_CONVERSION_TFMTOLINALG_FFTUTILS_H
+
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::tfm {
+
+/// A complex f32 tensor as its real and imaginary parts, of one shape.
+struct ComplexTensor {
+  Value re;
+  Value im;
+};
+
+/// Builds the real and imaginary parts of a complex element from the block
+/// arguments of a generic.
+using ComplexBodyBuilder = function_ref<std::pair<Value, Value>(
+    OpBuilder &, Location, ValueRange blockArgs)>;
+
+/// The `linalg.index` of each of the `rank` loops of the enclosing generic.
+SmallVector<Value> loopIndices(OpBuilder &b, Location loc, int64_t rank);
+
+/// An all-parallel generic producing a complex tensor of `sizes`; `inputs`
+/// are read through `inputMaps` and the body sees their elements (then the
+/// two init elements).
+ComplexTensor buildComplexGeneric(OpBuilder &b, Location loc,
+                                  ArrayRef<OpFoldResult> sizes,
+                                  ValueRange inputs,
+                                  ArrayRef<AffineMap> inputMaps,
+                                  ComplexBodyBuilder body);
+
+/// The smallest power of two that is at least `size` (an index >= 1) and its
+/// base-2 logarithm, both as index values.
+std::pair<Value, Value> emitPowerOfTwoAtLeast(OpBuilder &b, Location loc,
+                                              Value size);
+
+/// The unnormalized DFT of `x` along its last dim, whose size `n` is a power
+/// of two with `log2(n) = logN`: `X[k] = Σ_t x[t]·e^(∓2πi·kt/n)`, `−` forward
+/// and `+` when `inverse`. Radix-2 Stockham: one scf.for iteration per stage,
+/// in natural order without a bit-reversal pass.
+ComplexTensor buildPowerOfTwoFft(OpBuilder &b, Location loc, ComplexTensor x,
+                                 Value n, Value logN, bool inverse);
+
+/// `lhs ⊙ rhs`, elementwise complex product shaped like `lhs`; `rhs` is read
+/// through `rhsMap` (from the loops of `lhs`), so it may be broadcast.
+ComplexTensor buildComplexProduct(OpBuilder &b, Location loc,
+                                  ComplexTensor lhs, ComplexTensor rhs,
+                                  AffineMap rhsMap);
+
+} // namespace mlir::tfm
+
+#endif // TFMC_LIB_CONVERSION_TFMTOLINALG_FFTUTILS_H
