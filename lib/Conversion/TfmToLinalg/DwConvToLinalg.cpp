@@ -32,11 +32,6 @@ struct SpatialDim {
   int64_t extent() const { return (taps - 1) * dilation; }
 };
 
-/// A power-of-two FFT length and its log2.
-struct FftLength {
-  Value n;
-  Value log;
-};
 } // namespace
 
 static SpatialDim getSpatialDim(DwConvOp op, unsigned i) {
@@ -167,18 +162,17 @@ static Value swapLastTwo(OpBuilder &b, Location loc, Value x) {
       .getResult()[0];
 }
 
-/// The FFT of `x` along its trailing dims, one per entry of `lengths`, the
-/// first entry along the last dim; the last two dims are swapped between
-/// transforms, so a 2-D transform leaves them swapped and the inverse, given
-/// its lengths in the opposite order, swaps them back.
+/// The FFT of `x` along its trailing dims, one per plan, the first plan
+/// along the last dim; the last two dims are swapped between transforms, so
+/// a 2-D transform leaves them swapped and the inverse, given its plans in
+/// the opposite order, swaps them back.
 static ComplexTensor transformSpatial(OpBuilder &b, Location loc,
                                       ComplexTensor x,
-                                      ArrayRef<FftLength> lengths,
-                                      bool inverse) {
-  for (auto [i, length] : llvm::enumerate(lengths)) {
+                                      ArrayRef<FftPlan> plans) {
+  for (auto [i, plan] : llvm::enumerate(plans)) {
     if (i)
       x = {swapLastTwo(b, loc, x.re), swapLastTwo(b, loc, x.im)};
-    x = buildPowerOfTwoFft(b, loc, x, length.n, length.log, inverse);
+    x = buildPowerOfTwoFft(b, loc, x, plan);
   }
   return x;
 }
@@ -195,14 +189,15 @@ static Value buildViaFft(OpBuilder &b, Location loc, Value x, Value weight,
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, signal);
   SmallVector<Value> signalLengths;
   SmallVector<int64_t> offsets;
-  SmallVector<FftLength> lengths;
+  SmallVector<FftPlan> forward, inverse;
   for (auto [i, dim] : llvm::enumerate(dims)) {
     Value length = tensor::DimOp::create(b, loc, x, 2 + i);
     signalLengths.push_back(tensor::DimOp::create(b, loc, signal, 2 + i));
     offsets.push_back(circular ? dim.extent() : dim.extent() - dim.padLow);
     auto [n, log] = emitPowerOfTwoAtLeast(
         b, loc, addIndex(b, loc, length, dim.extent()));
-    lengths.push_back({n, log});
+    forward.push_back(buildFftPlan(b, loc, n, log, false));
+    inverse.push_back(buildFftPlan(b, loc, n, log, true));
     sizes[2 + i] = n;
   }
   Value zero = constantF32(b, loc, 0.0);
@@ -252,17 +247,18 @@ static Value buildViaFft(OpBuilder &b, Location loc, Value x, Value weight,
             arith::SelectOp::create(gb, gl, onTap, tap, zero), zero};
       });
 
-  SmallVector<FftLength> forward(llvm::reverse(lengths));
+  // Forward along the last spatial dim first, inverse along the first.
+  std::reverse(forward.begin(), forward.end());
   ComplexTensor spectrum = buildComplexProduct(
-      b, loc, transformSpatial(b, loc, input, forward, false),
-      transformSpatial(b, loc, kernel, forward, false),
+      b, loc, transformSpatial(b, loc, input, forward),
+      transformSpatial(b, loc, kernel, forward),
       AffineMap::getMultiDimIdentityMap(rank, b.getContext()).dropResult(0));
-  ComplexTensor product = transformSpatial(b, loc, spectrum, lengths, true);
+  ComplexTensor product = transformSpatial(b, loc, spectrum, inverse);
 
   // Normalize by the transform size, read at the offsets, add to init.
   Value size = constantIndex(b, loc, 1);
-  for (FftLength length : lengths)
-    size = arith::MulIOp::create(b, loc, size, length.n);
+  for (const FftPlan &plan : inverse)
+    size = arith::MulIOp::create(b, loc, size, plan.n);
   Value scale = arith::DivFOp::create(
       b, loc, constantF32(b, loc, 1.0),
       arith::UIToFPOp::create(

@@ -98,11 +98,16 @@ private:
         });
 
     // 1/√m, m possibly dynamic.
-    Value m = arith::IndexCastOp::create(
-        b, loc, b.getI64Type(),
-        getValueOrCreateConstantIndexOp(b, loc, features));
-    Value invSqrtM = math::RsqrtOp::create(
-        b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), m));
+    Value invSqrtM;
+    if (std::optional<int64_t> m = getConstantIntValue(features)) {
+      invSqrtM = constantF32(b, loc, 1.0 / std::sqrt(static_cast<double>(*m)));
+    } else {
+      Value m64 = arith::IndexCastOp::create(
+          b, loc, b.getI64Type(),
+          getValueOrCreateConstantIndexOp(b, loc, features));
+      invSqrtM = math::RsqrtOp::create(
+          b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), m64));
+    }
     Value half = constantF32(b, loc, 0.5);
     return buildParallelGeneric(
         b, loc, createEmpty(b, loc, outSizes, b.getF32Type()),

@@ -112,19 +112,23 @@ static ComplexTensor buildTwiddles(OpBuilder &b, Location loc, Value n,
       });
 }
 
+FftPlan tfm::buildFftPlan(OpBuilder &b, Location loc, Value n, Value logN,
+                          bool inverse) {
+  return {n, logN, inverse, buildTwiddles(b, loc, n, inverse)};
+}
+
 ComplexTensor tfm::buildPowerOfTwoFft(OpBuilder &b, Location loc,
-                                      ComplexTensor x, Value n, Value logN,
-                                      bool inverse) {
-  ComplexTensor twiddles = buildTwiddles(b, loc, n, inverse);
+                                      ComplexTensor x, const FftPlan &plan) {
+  const ComplexTensor &twiddles = plan.twiddles;
   Value one = constantIndex(b, loc, 1);
-  Value half = arith::ShRUIOp::create(b, loc, n, one);
+  Value half = arith::ShRUIOp::create(b, loc, plan.n, one);
   int64_t rank = cast<RankedTensorType>(x.re.getType()).getRank();
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x.re);
   // Stage s (stride S = 2^s) turns the 2^s interleaved transforms of length
   // n/S into 2^(s+1) of length n/(2S): out[q + S(2p + r)] is a + b (r = 0)
   // or (a - b)·w^(pS) (r = 1), with a = in[q + Sp], b = in[q + Sp + n/2].
   auto stages = scf::ForOp::create(
-      b, loc, constantIndex(b, loc, 0), logN, one, ValueRange{x.re, x.im},
+      b, loc, constantIndex(b, loc, 0), plan.logN, one, ValueRange{x.re, x.im},
       [&](OpBuilder &lb, Location ll, Value stage, ValueRange previous) {
         Value stride = arith::ShLIOp::create(lb, ll, one, stage);
         Value lowMask = arith::SubIOp::create(lb, ll, stride, one);
@@ -211,9 +215,10 @@ static std::pair<Value, Value> chirp(OpBuilder &b, Location loc, Value t,
 static ComplexTensor buildDft(OpBuilder &b, Location loc, ComplexTensor x,
                               int64_t n, bool inverse) {
   if (llvm::isPowerOf2_64(n))
-    return buildPowerOfTwoFft(b, loc, x, constantIndex(b, loc, n),
-                              constantIndex(b, loc, llvm::Log2_64(n)),
-                              inverse);
+    return buildPowerOfTwoFft(
+        b, loc, x,
+        buildFftPlan(b, loc, constantIndex(b, loc, n),
+                     constantIndex(b, loc, llvm::Log2_64(n)), inverse));
   double sign = inverse ? 1.0 : -1.0;
   int64_t m = llvm::PowerOf2Ceil(2 * n - 1);
   int64_t rank = cast<RankedTensorType>(x.re.getType()).getRank();
@@ -259,13 +264,13 @@ static ComplexTensor buildDft(OpBuilder &b, Location loc, ComplexTensor x,
 
   Value length = constantIndex(b, loc, m);
   Value logLength = constantIndex(b, loc, llvm::Log2_64(m));
-  auto fft = [&](ComplexTensor v, bool inv) {
-    return buildPowerOfTwoFft(b, loc, v, length, logLength, inv);
-  };
-  ComplexTensor product =
-      buildComplexProduct(b, loc, fft(modulated, false), fft(kernel, false),
-                          singleDimMap(rank, rank - 1, b.getContext()));
-  ComplexTensor convolved = fft(product, true);
+  FftPlan forward = buildFftPlan(b, loc, length, logLength, false);
+  ComplexTensor product = buildComplexProduct(
+      b, loc, buildPowerOfTwoFft(b, loc, modulated, forward),
+      buildPowerOfTwoFft(b, loc, kernel, forward),
+      singleDimMap(rank, rank - 1, b.getContext()));
+  ComplexTensor convolved = buildPowerOfTwoFft(
+      b, loc, product, buildFftPlan(b, loc, length, logLength, true));
   Value scale = constantF32(b, loc, 1.0 / m);
   return buildComplexGeneric(
       b, loc, sizes, {}, {}, [&](OpBuilder &gb, Location gl, ValueRange) {

@@ -42,12 +42,27 @@ ComplexTensor buildComplexGeneric(OpBuilder &b, Location loc,
 std::pair<Value, Value> emitPowerOfTwoAtLeast(OpBuilder &b, Location loc,
                                               Value size);
 
-/// The unnormalized DFT of `x` along its last dim, whose size `n` is a power
-/// of two with `log2(n) = logN`: `X[k] = Σ_t x[t]·e^(∓2πi·kt/n)`, `−` forward
-/// and `+` when `inverse`. Radix-2 Stockham: one scf.for iteration per stage,
-/// in natural order without a bit-reversal pass.
+/// What a power-of-two transform needs besides its input: the length `n`,
+/// `log2(n)` and the twiddle table, which callers that transform many times
+/// build once.
+struct FftPlan {
+  Value n;
+  Value logN;
+  bool inverse;
+  ComplexTensor twiddles;
+};
+
+/// The plan for the transform of power-of-two length `n` (index values),
+/// its twiddles `e^(∓2πi·k/n)` computed in f64.
+FftPlan buildFftPlan(OpBuilder &b, Location loc, Value n, Value logN,
+                     bool inverse);
+
+/// The unnormalized DFT of `x` along its last dim, of the plan's length:
+/// `X[k] = Σ_t x[t]·e^(∓2πi·kt/n)`, `−` forward and `+` inverse. Radix-2
+/// Stockham: one scf.for iteration per stage, in natural order without a
+/// bit-reversal pass.
 ComplexTensor buildPowerOfTwoFft(OpBuilder &b, Location loc, ComplexTensor x,
-                                 Value n, Value logN, bool inverse);
+                                 const FftPlan &plan);
 
 /// `lhs ⊙ rhs`, elementwise complex product shaped like `lhs`; `rhs` is read
 /// through `rhsMap` (from the loops of `lhs`), so it may be broadcast.

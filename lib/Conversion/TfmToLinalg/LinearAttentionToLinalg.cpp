@@ -307,8 +307,10 @@ static Value buildViaFft(OpBuilder &b, Location loc, Value fq, Value fk,
         return std::pair<Value, Value>{
             arith::SelectOp::create(gb, gl, valid, c, zero), zero};
       });
+  FftPlan forward = buildFftPlan(b, loc, n, logN, false);
+  FftPlan inverse = buildFftPlan(b, loc, n, logN, true);
   ComplexTensor coefficientSpectrum =
-      buildPowerOfTwoFft(b, loc, coefficientSignal, n, logN, false);
+      buildPowerOfTwoFft(b, loc, coefficientSignal, forward);
 
   // Tiles of `tileFeatures` features, a divisor of m, each with dv + 1
   // channels per feature.
@@ -388,10 +390,10 @@ static Value buildViaFft(OpBuilder &b, Location loc, Value fq, Value fk,
             });
         ComplexTensor convolved = buildPowerOfTwoFft(
             lb, ll,
-            buildComplexProduct(
-                lb, ll, buildPowerOfTwoFft(lb, ll, signal, n, logN, false),
-                coefficientSpectrum, loopsMap(ctx, 4, {1, 3})),
-            n, logN, true);
+            buildComplexProduct(lb, ll,
+                                buildPowerOfTwoFft(lb, ll, signal, forward),
+                                coefficientSpectrum, loopsMap(ctx, 4, {1, 3})),
+            inverse);
 
         // Query row l reads output L − 1 + l of channel ch, scaled by 1/n.
         auto toeplitzProduct = [&](OpBuilder &gb, Location gl,
