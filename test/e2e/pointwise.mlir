@@ -1,5 +1,6 @@
 // Activations, norms, rope, embedding and linear against their oracles.
 // RUN: tfmc %s --emit=so -o %t.so && %python %S/pointwise.py %t.so
+// RUN: env TFM_NUM_THREADS=2 %python %S/pointwise.py %t.so
 
 func.func @act_gelu_erf(%x: tensor<3x?xf32>) -> tensor<3x?xf32> {
   %y = tfm.activation gelu_erf %x : tensor<3x?xf32>

@@ -49,7 +49,7 @@ ids = np.random.default_rng(41).integers(0, 50, size=(2, 9)).astype(np.int32)
 out, = lib.call("embedding", [table, ids], [(2, 9, 24)])
 check("embedding", out, f64(table)[ids])
 
-for rows in (1, 31):
+for rows in (1, 31, 300):   # 300 rows: several parallel M blocks and a remainder
     x, w = random((rows, 37), 50 + rows), random((29, 37), 51)
     out, = lib.call("linear_plain", [x, w], [(rows, 29)])
     check(f"linear M={rows}", out, oracles.linear(f64(x), f64(w)))

@@ -11,6 +11,7 @@
 #include "tfmc/Pipelines/Pipelines.h"
 #include "tfmc/Target/EntryPoints.h"
 #include "tfmc/Target/ObjectEmitter.h"
+#include "tfmc/Target/Runtime.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -237,6 +238,8 @@ int compile(const Options &options) {
   if (failed(tfm::emitEntryPoints(*llvmModule, signatures,
                                   module->getLoc())))
     return 1;
+  if (llvm::Error error = tfm::lowerParallelLaunches(*llvmModule))
+    return fail("internal error: " + llvm::toString(std::move(error)));
   std::string verifierMessage;
   llvm::raw_string_ostream verifierStream(verifierMessage);
   if (llvm::verifyModule(*llvmModule, &verifierStream))
@@ -246,6 +249,8 @@ int compile(const Options &options) {
   if (!machine)
     return fail(llvm::toString(machine.takeError()));
   tfm::optimizeModule(*llvmModule, **machine, options.optLevel);
+  if (llvm::Error error = tfm::linkRuntime(*llvmModule))
+    return fail("internal error: " + llvm::toString(std::move(error)));
 
   if (options.emit == Emit::LLVMIR) {
     auto out = openOutput();

@@ -62,4 +62,32 @@ def TfmApproximateMath : Pass<"tfm-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def TfmOutlineParallelLoops
+    : Pass<"tfm-outline-parallel-loops", "::mlir::ModuleOp"> {
+  let summary = "Outline parallel loops into functions the runtime's thread pool runs";
+  let description = [{
+    Each outermost one-dimensional `scf.parallel` (from `scf.forall` after
+    bufferization) becomes a private function running a range of its
+    iterations, and a call to a launch declaration that names it:
+
+    ```mlir
+    scf.parallel (%i) = (%lb) to (%ub) step (%s) { body(%i, %buf) }
+    // becomes
+    func.call @__tfm_launch_f_parallel0(%count, %lb, %s, %buf)
+    func.func private @f_parallel0(%first: index, %last: index, %lb: index,
+                                   %s: index, %buf: memref<...>) {
+      scf.for %n = %first to %last step 1 { body(%lb + %n * %s, %buf) }
+    }
+    ```
+
+    tfmc then replaces each launch by a call to the runtime's
+    `tfm_rt_parallel_for` with a trampoline that unpacks the captured values
+    (lib/Target/ParallelLaunch.cpp). Loops with reductions or more than one
+    dimension stay sequential.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // TFMC_CONVERSION_PASSES

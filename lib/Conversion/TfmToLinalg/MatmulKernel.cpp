@@ -66,12 +66,16 @@ public:
   Value emit(Value acc);
 
 private:
-  /// C rows [rowBegin, rowEnd) in steps of `rows`, K range [kBegin, kEnd).
-  Value emitRowBlocks(Value acc, Value rowBegin, Value rowEnd, int64_t rows,
-                      Value kBegin, Value kEnd);
+  /// Rows [rowBegin, rowEnd) of C (and of `a`) in steps of `rows`, over
+  /// the K range [kBegin, kEnd).
+  Value emitRowBlocks(Value a, Value acc, Value rowBegin, Value rowEnd,
+                      int64_t rows, Value kBegin, Value kEnd);
   /// One micro-kernel: `rows` × NR of C at (row, panel).
-  Value emitMicroKernel(Value acc, Value row, Value panel, int64_t rows,
-                        Value kBegin, Value kEnd);
+  Value emitMicroKernel(Value a, Value acc, Value row, Value panel,
+                        int64_t rows, Value kBegin, Value kEnd);
+  /// All K blocks over rows [rowBegin, rowEnd) of `a` and C.
+  Value emitKBlocks(Value a, Value acc, Value rowBegin, Value rowEnd,
+                    int64_t rows);
 
   Value idx(int64_t v) { return constantIndex(b, loc, v); }
 
@@ -83,8 +87,9 @@ private:
 };
 } // namespace
 
-Value MatmulEmitter::emitMicroKernel(Value acc, Value row, Value panel,
-                                     int64_t rows, Value kBegin, Value kEnd) {
+Value MatmulEmitter::emitMicroKernel(Value a, Value acc, Value row,
+                                     Value panel, int64_t rows, Value kBegin,
+                                     Value kEnd) {
   auto rowType = VectorType::get({tiles.nr}, b.getF32Type());
   Value zero = constantF32(b, loc, 0.0);
   Value column = arith::MulIOp::create(b, loc, panel, idx(tiles.nr));
@@ -106,8 +111,9 @@ Value MatmulEmitter::emitMicroKernel(Value acc, Value row, Value panel,
         SmallVector<Value> rowsOut;
         for (int64_t r = 0; r < rows; ++r) {
           Value rowIndex = arith::AddIOp::create(nb, l, row, constantIndex(nb, l, r));
-          Value a = tensor::ExtractOp::create(nb, l, lhs, ValueRange{rowIndex, depth});
-          Value broadcast = vector::BroadcastOp::create(nb, l, rowType, a);
+          Value element =
+              tensor::ExtractOp::create(nb, l, a, ValueRange{rowIndex, depth});
+          Value broadcast = vector::BroadcastOp::create(nb, l, rowType, element);
           rowsOut.push_back(
               vector::FMAOp::create(nb, l, broadcast, bVector, rowsIn[r]));
         }
@@ -123,8 +129,9 @@ Value MatmulEmitter::emitMicroKernel(Value acc, Value row, Value panel,
   return acc;
 }
 
-Value MatmulEmitter::emitRowBlocks(Value acc, Value rowBegin, Value rowEnd,
-                                   int64_t rows, Value kBegin, Value kEnd) {
+Value MatmulEmitter::emitRowBlocks(Value a, Value acc, Value rowBegin,
+                                   Value rowEnd, int64_t rows, Value kBegin,
+                                   Value kEnd) {
   // Panels outside, row blocks inside: a KC×NR slice of the B panel stays
   // in L1 while the row blocks of the (L2-resident) A block stream past.
   auto panelLoop = scf::ForOp::create(
@@ -136,7 +143,7 @@ Value MatmulEmitter::emitRowBlocks(Value acc, Value rowBegin, Value rowEnd,
               OpBuilder::InsertionGuard guard(b);
               b.setInsertionPoint(rb.getInsertionBlock(),
                                   rb.getInsertionPoint());
-              Value updated = emitMicroKernel(rowIn[0], row, panel, rows,
+              Value updated = emitMicroKernel(a, rowIn[0], row, panel, rows,
                                               kBegin, kEnd);
               scf::YieldOp::create(rb, rl, updated);
             });
@@ -145,10 +152,8 @@ Value MatmulEmitter::emitRowBlocks(Value acc, Value rowBegin, Value rowEnd,
   return panelLoop.getResult(0);
 }
 
-Value MatmulEmitter::emit(Value acc) {
-  // Rows in full micro-kernel blocks, and the rest one row at a time.
-  Value remainder = arith::RemUIOp::create(b, loc, m, idx(tiles.mr));
-  Value fullRows = arith::SubIOp::create(b, loc, m, remainder);
+Value MatmulEmitter::emitKBlocks(Value a, Value acc, Value rowBegin,
+                                 Value rowEnd, int64_t rows) {
   auto kLoop = scf::ForOp::create(
       b, loc, idx(0), k, idx(tiles.kc), acc,
       [&](OpBuilder &kb, Location kl, Value kBegin, ValueRange kIn) {
@@ -156,24 +161,44 @@ Value MatmulEmitter::emit(Value acc) {
         b.setInsertionPoint(kb.getInsertionBlock(), kb.getInsertionPoint());
         Value kEnd = arith::MinUIOp::create(
             b, loc, arith::AddIOp::create(b, loc, kBegin, idx(tiles.kc)), k);
-        auto mLoop = scf::ForOp::create(
-            b, loc, idx(0), fullRows, idx(tiles.mc), kIn,
-            [&](OpBuilder &mb, Location ml, Value mBegin, ValueRange mIn) {
-              OpBuilder::InsertionGuard inner(b);
-              b.setInsertionPoint(mb.getInsertionBlock(),
-                                  mb.getInsertionPoint());
-              Value mEnd = arith::MinUIOp::create(
-                  b, loc, arith::AddIOp::create(b, loc, mBegin, idx(tiles.mc)),
-                  fullRows);
-              Value updated = emitRowBlocks(mIn[0], mBegin, mEnd, tiles.mr,
-                                            kBegin, kEnd);
-              scf::YieldOp::create(b, loc, updated);
-            });
-        Value updated = emitRowBlocks(mLoop.getResult(0), fullRows, m, 1,
-                                      kBegin, kEnd);
+        Value updated =
+            emitRowBlocks(a, kIn[0], rowBegin, rowEnd, rows, kBegin, kEnd);
         scf::YieldOp::create(b, loc, updated);
       });
   return kLoop.getResult(0);
+}
+
+Value MatmulEmitter::emit(Value acc) {
+  // Full micro-kernel row blocks are split into M blocks of MC rows that run
+  // in parallel (each writes its own rows of C); the last M % MR rows go one
+  // at a time afterwards.
+  Value remainder = arith::RemUIOp::create(b, loc, m, idx(tiles.mr));
+  Value fullRows = arith::SubIOp::create(b, loc, m, remainder);
+  Value n = tensor::DimOp::create(b, loc, acc, 1);
+  Value blocks = arith::CeilDivUIOp::create(b, loc, fullRows, idx(tiles.mc));
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{blocks},
+                                      ValueRange{acc}, std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forall.getBody());
+    Value mBegin = arith::MulIOp::create(b, loc, forall.getInductionVar(0),
+                                         idx(tiles.mc));
+    Value mLength = arith::MinUIOp::create(
+        b, loc, idx(tiles.mc), arith::SubIOp::create(b, loc, fullRows, mBegin));
+    SmallVector<OpFoldResult> offsets = {mBegin, b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
+    Value aBlock = tensor::ExtractSliceOp::create(
+        b, loc, lhs, offsets, ArrayRef<OpFoldResult>{mLength, k}, strides);
+    SmallVector<OpFoldResult> cSizes = {mLength, n};
+    Value cBlock = tensor::ExtractSliceOp::create(
+        b, loc, forall.getRegionIterArgs()[0], offsets, cSizes, strides);
+    Value updated = emitKBlocks(aBlock, cBlock, idx(0), mLength, tiles.mr);
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, updated,
+                                          forall.getRegionIterArgs()[0],
+                                          offsets, cSizes, strides);
+  }
+  return emitKBlocks(lhs, forall.getResult(0), fullRows, m, 1);
 }
 
 Value tfm::emitPackedMatmul(OpBuilder &b, Location loc, Value lhs,

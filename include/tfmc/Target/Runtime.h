@@ -1,0 +1,23 @@
+//===- Runtime.h - linking the runtime into generated code ------*- C++ -*-===//
+#ifndef TFMC_TARGET_RUNTIME_H
+#define TFMC_TARGET_RUNTIME_H
+
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Error.h"
+
+namespace mlir::tfm {
+
+/// Replaces each call to a `__tfm_launch_<body>` declaration (left by
+/// tfm-outline-parallel-loops) by a call to the runtime's
+/// `tfm_rt_parallel_for` with a trampoline that unpacks the captured values
+/// and calls `<body>` on a range of iterations.
+llvm::Error lowerParallelLaunches(llvm::Module &module);
+
+/// Links the runtime (lib/Runtime, embedded as bitcode) into `module` when
+/// it uses it, with the runtime's symbols made internal so that several
+/// compiled objects can be linked into one program.
+llvm::Error linkRuntime(llvm::Module &module);
+
+} // namespace mlir::tfm
+
+#endif // TFMC_TARGET_RUNTIME_H
