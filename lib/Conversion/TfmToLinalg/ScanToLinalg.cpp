@@ -1,13 +1,13 @@
 //===- ScanToLinalg.cpp - tfm.selective_scan to linalg --------------------===//
 //
 // The selective scan is sequential in L and independent across batch and
-// channels, so it becomes loops over (batch, group, channel block), each
-// running the L recurrence with its block's f32 state as a loop-carried
-// tensor small enough to stay in L1. The state is kept transposed, [N, dc]:
-// one step is then a single linalg.generic over (n, d) whose inner loop over
-// channels is contiguous in every operand and free of dependences (the sum
-// over n for y_t accumulates across the outer loop), so it vectorizes without
-// reassociating floats.
+// channels, so it becomes one scf.forall over (batch, group, channel block),
+// each iteration running the L recurrence with its block's f32 state as a
+// loop-carried tensor small enough to stay in L1. The state is kept
+// transposed, [N, dc]: one step is then a single linalg.generic over (n, d)
+// whose inner loop over channels is contiguous in every operand and free of
+// dependences (the sum over n for y_t accumulates across the outer loop), so
+// it vectorizes without reassociating floats.
 //
 // The operands are [B, D, L], so a step's channels are L apart. The L loop
 // therefore walks chunks of steps: each chunk computes Δ = softplus(delta +
@@ -101,10 +101,31 @@ struct ScanInputs {
   OpFoldResult stateSize;
 };
 
-/// Where one channel block's loop is: batch entry, group, first channel and
+/// What one parallel iteration scans: batch entry, group, first channel and
 /// number of channels.
 struct ChannelBlock {
   Value batch, group, first, width;
+
+  /// The block's rows of a [B, D, X] tensor, as [width, X].
+  Value rows(OpBuilder &b, Location loc, Value source, OpFoldResult x) const {
+    return extractSlice(b, loc, source, offsets(b), sizes(b, x), 2);
+  }
+  /// Writes the block's `rows` into `dest` [B, D, X] from inside the
+  /// scf.forall terminator.
+  void parallelInsertRows(OpBuilder &b, Location loc, Value rows, Value dest,
+                          OpFoldResult x) const {
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    tensor::ParallelInsertSliceOp::create(b, loc, rows, dest, offsets(b),
+                                          sizes(b, x), strides);
+  }
+
+private:
+  SmallVector<OpFoldResult> offsets(OpBuilder &b) const {
+    return {batch, first, b.getIndexAttr(0)};
+  }
+  SmallVector<OpFoldResult> sizes(OpBuilder &b, OpFoldResult x) const {
+    return {b.getIndexAttr(1), width, x};
+  }
 };
 
 /// The steps [start, start + steps) of one channel block.
@@ -112,25 +133,25 @@ struct Chunk {
   const ChannelBlock &block;
   Value start, steps;
 
-  /// The chunk's rows of a [B, D, L] tensor, as [width, steps].
+  /// The chunk's rows of a [B, D, L] operand, as [width, steps].
   Value rows(OpBuilder &b, Location loc, Value source) const {
-    return extractSlice(b, loc, source, offsets(), sizes(b), 2);
+    return extractSlice(b, loc, source, {block.batch, block.first, start},
+                        {b.getIndexAttr(1), block.width, steps}, 2);
   }
-  /// Writes `rows` back into `dest` [B, D, L].
-  Value insertRows(OpBuilder &b, Location loc, Value rows, Value dest) const {
-    return insertSlice(b, loc, rows, dest, offsets(), sizes(b));
+  /// The chunk's columns of the block's y, [width, L].
+  Value columns(OpBuilder &b, Location loc, Value yBlock) const {
+    return extractSlice(b, loc, yBlock, {b.getIndexAttr(0), start},
+                        {block.width, steps}, 2);
+  }
+  /// Writes `columns` into the block's y.
+  Value insertColumns(OpBuilder &b, Location loc, Value columns,
+                      Value yBlock) const {
+    return insertSlice(b, loc, columns, yBlock, {b.getIndexAttr(0), start},
+                       {block.width, steps});
   }
   /// The block's entries of a [D] tensor.
   Value channels(OpBuilder &b, Location loc, Value source) const {
     return extractSlice(b, loc, source, {block.first}, {block.width}, 1);
-  }
-
-private:
-  SmallVector<OpFoldResult> offsets() const {
-    return {block.batch, block.first, start};
-  }
-  SmallVector<OpFoldResult> sizes(OpBuilder &b) const {
-    return {b.getIndexAttr(1), block.width, steps};
   }
 };
 
@@ -170,60 +191,69 @@ struct SelectiveScanToLinalg : OpConversionPattern<SelectiveScanOp> {
                   value(sizes[2]),
                   stateSize};
 
-    // Loops over batch, group and the group's channel blocks; no iteration
-    // depends on another, and each threads y and the final state through
-    // for in-place updates.
-    Value zero = constantIndex(rewriter, loc, 0);
-    Value one = constantIndex(rewriter, loc, 1);
+    // One parallel loop over (batch, group, channel block), flattened
+    // because the runtime runs one-dimensional loops. Each iteration owns
+    // its block's rows of y and of the final state.
     Value blockStep = constantIndex(rewriter, loc, kChannelBlock);
     Value groupSize = arith::DivUIOp::create(rewriter, loc, channels, groups);
+    Value blocksPerGroup =
+        arith::CeilDivUIOp::create(rewriter, loc, groupSize, blockStep);
+    Value blocksPerBatch =
+        arith::MulIOp::create(rewriter, loc, groups, blocksPerGroup);
+    Value blocks = arith::MulIOp::create(rewriter, loc, batch, blocksPerBatch);
     SmallVector<Value> inits = {
         createEmptyLike(rewriter, loc, u, f32),
         createEmpty(rewriter, loc, {sizes[0], sizes[1], stateSize}, f32)};
-    ValueRange results = buildFor(
-        rewriter, loc, zero, batch, one, inits,
-        [&](OpBuilder &b, Location l, Value batchIdx, ValueRange args) {
-          return llvm::to_vector(buildFor(
-              b, l, zero, groups, one, args,
-              [&](OpBuilder &b, Location l, Value group, ValueRange args) {
-                Value groupStart =
-                    arith::MulIOp::create(b, l, group, groupSize);
-                return llvm::to_vector(buildFor(
-                    b, l, zero, groupSize, blockStep, args,
-                    [&](OpBuilder &b, Location l, Value offset,
-                        ValueRange args) {
-                      ChannelBlock block{
-                          batchIdx, group,
-                          arith::AddIOp::create(b, l, groupStart, offset),
-                          tileSize(b, l, blockStep, offset, groupSize)};
-                      return scanBlock(b, l, in, block, args[0], args[1]);
-                    }));
-              }));
-        });
-    rewriter.replaceOp(op, results);
+    auto forall = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{blocks}, inits, std::nullopt);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(forall.getBody());
+      Value index = forall.getInductionVar(0);
+      Value batchIdx =
+          arith::DivUIOp::create(rewriter, loc, index, blocksPerBatch);
+      Value inBatch =
+          arith::RemUIOp::create(rewriter, loc, index, blocksPerBatch);
+      Value group =
+          arith::DivUIOp::create(rewriter, loc, inBatch, blocksPerGroup);
+      Value offset = arith::MulIOp::create(
+          rewriter, loc,
+          arith::RemUIOp::create(rewriter, loc, inBatch, blocksPerGroup),
+          blockStep);
+      Value groupStart = arith::MulIOp::create(rewriter, loc, group, groupSize);
+      ChannelBlock block{
+          batchIdx, group,
+          arith::AddIOp::create(rewriter, loc, groupStart, offset),
+          tileSize(rewriter, loc, blockStep, offset, groupSize)};
+      ValueRange shared = forall.getRegionIterArgs();
+      Value yRows = block.rows(rewriter, loc, shared[0], sizes[2]);
+      Value stateRows = block.rows(rewriter, loc, shared[1], stateSize);
+      auto [yBlock, stateBlock] =
+          scanBlock(rewriter, loc, in, block, yRows, stateRows);
+      rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+      block.parallelInsertRows(rewriter, loc, yBlock, shared[0], sizes[2]);
+      block.parallelInsertRows(rewriter, loc, stateBlock, shared[1],
+                               stateSize);
+    }
+    rewriter.replaceOp(op, forall.getResults());
     return success();
   }
 
 private:
-  /// Runs the recurrence over L for one channel block; returns y and the
-  /// final state with this block written.
-  static SmallVector<Value> scanBlock(OpBuilder &b, Location loc,
-                                      const ScanInputs &in,
-                                      const ChannelBlock &block, Value y,
-                                      Value finalState) {
+  /// Runs the recurrence over L for one channel block, writing its y
+  /// ([width, L]) and final state ([width, N]); returns both.
+  static std::pair<Value, Value> scanBlock(OpBuilder &b, Location loc,
+                                           const ScanInputs &in,
+                                           const ChannelBlock &block,
+                                           Value y, Value finalState) {
     Type f32 = b.getF32Type();
-    OpFoldResult unit = b.getIndexAttr(1), origin = b.getIndexAttr(0);
+    OpFoldResult origin = b.getIndexAttr(0);
     OpFoldResult n = in.stateSize;
 
     // The state as [N, width], from initial_state or zeros.
     Value state = createEmpty(b, loc, {n, block.width}, f32);
-    SmallVector<OpFoldResult> stateOffsets = {block.batch, block.first,
-                                              origin};
-    SmallVector<OpFoldResult> stateSizes = {unit, block.width, n};
     if (in.initialState)
-      state = transpose2d(b, loc,
-                          extractSlice(b, loc, in.initialState, stateOffsets,
-                                       stateSizes, 2),
+      state = transpose2d(b, loc, block.rows(b, loc, in.initialState, n),
                           state);
     else
       state = linalg::FillOp::create(b, loc, constantF32(b, loc, 0.0), state)
@@ -242,15 +272,11 @@ private:
         });
 
     // The final state goes back to [D, N] order.
-    Value stateSlot =
-        extractSlice(b, loc, finalState, stateOffsets, stateSizes, 2);
-    Value finalBlock = transpose2d(b, loc, scanned[0], stateSlot);
-    return {scanned[1], insertSlice(b, loc, finalBlock, finalState,
-                                    stateOffsets, stateSizes)};
+    return {scanned[1], transpose2d(b, loc, scanned[0], finalState)};
   }
 
-  /// Runs one chunk of steps; returns the state and y with the chunk's
-  /// rows written.
+  /// Runs one chunk of steps; returns the state and the block's y with the
+  /// chunk's columns written.
   static SmallVector<Value> scanChunk(OpBuilder &b, Location loc,
                                       const ScanInputs &in, const Chunk &chunk,
                                       Value aBlock, Value state, Value y) {
@@ -358,14 +384,14 @@ private:
     return {results[0], results[1]};
   }
 
-  /// Writes the chunk's y (yT is [steps, width]) into y [B, D, L] as
-  /// (y + D·u)·silu(z). The transpose and the gating are separate ops so
+  /// Writes the chunk's y (yT is [steps, width]) into the block's y
+  /// ([width, L]) as (y + D·u)·silu(z). The transpose and the gating are separate ops so
   /// that the gating reads its destination: the elementwise fusion pass
   /// replaces a generic's unread destination by a new tensor, which would
   /// cost a copy into y.
   static Value writeRows(OpBuilder &b, Location loc, const ScanInputs &in,
                          const Chunk &chunk, Value yT, Value y) {
-    Value rows = transpose2d(b, loc, yT, chunk.rows(b, loc, y));
+    Value rows = transpose2d(b, loc, yT, chunk.columns(b, loc, y));
     if (in.skip || in.gate) {
       AffineMap identity = b.getMultiDimIdentityMap(2);
       SmallVector<Value> inputs;
@@ -394,7 +420,7 @@ private:
             return out;
           });
     }
-    return chunk.insertRows(b, loc, rows, y);
+    return chunk.insertColumns(b, loc, rows, y);
   }
 };
 } // namespace

@@ -1,10 +1,10 @@
 // RUN: tfm-opt %s --tfm-lower-to-linalg --cse --split-input-file | FileCheck %s
 
-// tfm.selective_scan becomes loops over batch, group and 64-channel blocks;
-// each block walks L sequentially in chunks of 256 steps, carrying its f32
-// state as [N, width] through both loops. A step is one generic over (n, d)
-// that updates the state and reduces y_t = C_t·h_t over n. The block's last
-// state is written into the final-state result.
+// tfm.selective_scan becomes one scf.forall over (batch, group, 64-channel
+// block); each block walks L sequentially in chunks of 256 steps, carrying
+// its f32 state as [N, width] through both loops. A step is one generic
+// over (n, d) that updates the state and reduces y_t = C_t·h_t over n. The
+// block's last state is written into the final-state result.
 
 // CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[$ROW:.*]] = affine_map<(d0, d1) -> (d0)>
@@ -18,21 +18,30 @@
 // CHECK: %[[AT:.*]] = linalg.transpose ins(%[[A]] : tensor<64x16xf32>) outs(%{{.*}} : tensor<16x64xf32>)
 // Groups: channel d reads group d / (D / G).
 // CHECK: %[[GROUPSIZE:.*]] = arith.divui %[[C64]], %[[C2]] : index
+// CHECK: %[[BLOCKSPERGROUP:.*]] = arith.ceildivui %[[GROUPSIZE]], %[[C64]]
+// CHECK: %[[BLOCKSPERBATCH:.*]] = arith.muli %[[C2]], %[[BLOCKSPERGROUP]]
+// CHECK: %[[BLOCKS:.*]] = arith.muli %[[C2]], %[[BLOCKSPERBATCH]]
 // CHECK: %[[Y0:.*]] = tensor.empty(%[[L]]) : tensor<2x64x?xf32>
 // CHECK: %[[HLAST0:.*]] = tensor.empty() : tensor<2x64x16xf32>
-// CHECK: %[[LOOPS:.*]]:2 = scf.for %[[BATCH:[a-z0-9_]+]] = %{{.*}} to %[[C2]] step %{{.*}} iter_args(%{{.*}} = %[[Y0]], %{{.*}} = %[[HLAST0]]) -> (tensor<2x64x?xf32>, tensor<2x64x16xf32>)
-// CHECK: scf.for %[[GROUP:[a-z0-9_]+]] = %{{.*}} to %[[C2]]
+// CHECK: %[[LOOP:.*]]:2 = scf.forall (%[[I:.*]]) in (%[[BLOCKS]]) shared_outs(%[[YS:.*]] = %[[Y0]], %[[HS:.*]] = %[[HLAST0]]) -> (tensor<2x64x?xf32>, tensor<2x64x16xf32>)
+// CHECK: %[[BATCH:.*]] = arith.divui %[[I]], %[[BLOCKSPERBATCH]]
+// CHECK: %[[INBATCH:.*]] = arith.remui %[[I]], %[[BLOCKSPERBATCH]]
+// CHECK: %[[GROUP:.*]] = arith.divui %[[INBATCH]], %[[BLOCKSPERGROUP]]
+// CHECK: %[[BLOCK:.*]] = arith.remui %[[INBATCH]], %[[BLOCKSPERGROUP]]
+// CHECK: %[[OFFSET:.*]] = arith.muli %[[BLOCK]], %[[C64]]
 // CHECK: %[[GROUPSTART:.*]] = arith.muli %[[GROUP]], %[[GROUPSIZE]]
-// CHECK: scf.for %[[OFFSET:[a-z0-9_]+]] = %{{.*}} to %[[GROUPSIZE]] step %[[C64]] iter_args(%[[YB:.*]] = %{{.*}}, %[[HLAST:.*]] = %{{.*}}) -> (tensor<2x64x?xf32>, tensor<2x64x16xf32>)
 // CHECK: %[[FIRST:.*]] = arith.addi %[[GROUPSTART]], %[[OFFSET]]
 // CHECK: %[[REST:.*]] = arith.subi %[[GROUPSIZE]], %[[OFFSET]]
 // CHECK: %[[WIDTH:.*]] = arith.minsi %[[C64]], %[[REST]]
+// The iteration owns its block's rows of y and of the final state.
+// CHECK: %[[YB:.*]] = tensor.extract_slice %[[YS]][%[[BATCH]], %[[FIRST]], 0] [1, %[[WIDTH]], %[[L]]] [1, 1, 1] : tensor<2x64x?xf32> to tensor<?x?xf32>
+// CHECK: %[[HB:.*]] = tensor.extract_slice %[[HS]][%[[BATCH]], %[[FIRST]], 0] [1, %[[WIDTH]], 16] [1, 1, 1] : tensor<2x64x16xf32> to tensor<?x16xf32>
 // The state starts from initial_state, transposed to [N, width].
 // CHECK: %[[H0ROWS:.*]] = tensor.extract_slice %[[H0]][%[[BATCH]], %[[FIRST]], 0] [1, %[[WIDTH]], 16] [1, 1, 1] : tensor<2x64x16xf32> to tensor<?x16xf32>
 // CHECK: %[[HINIT:.*]] = linalg.transpose ins(%[[H0ROWS]] : tensor<?x16xf32>) outs(%{{.*}} : tensor<16x?xf32>)
 // CHECK: %[[ABLOCK:.*]] = tensor.extract_slice %[[AT]][0, %[[FIRST]]] [16, %[[WIDTH]]] [1, 1] : tensor<16x64xf32> to tensor<16x?xf32>
 // The sequential L loop, in chunks, carries the state.
-// CHECK: %[[CHUNKS:.*]]:2 = scf.for %[[START:[a-z0-9_]+]] = %{{.*}} to %[[L]] step %[[C256:[a-z0-9_]+]] iter_args(%[[HC:.*]] = %[[HINIT]], %[[YC:.*]] = %[[YB]]) -> (tensor<16x?xf32>, tensor<2x64x?xf32>)
+// CHECK: %[[CHUNKS:.*]]:2 = scf.for %[[START:[a-z0-9_]+]] = %{{.*}} to %[[L]] step %[[C256:[a-z0-9_]+]] iter_args(%[[HC:.*]] = %[[HINIT]], %[[YC:.*]] = %[[YB]]) -> (tensor<16x?xf32>, tensor<?x?xf32>)
 // CHECK: %[[LEFT:.*]] = arith.subi %[[L]], %[[START]]
 // CHECK: %[[STEPS:.*]] = arith.minsi %[[C256]], %[[LEFT]]
 // CHECK: %[[SCRATCH:.*]] = tensor.empty(%[[STEPS]], %[[WIDTH]]) : tensor<?x?xf32>
@@ -67,22 +76,22 @@
 // CHECK-NEXT: linalg.yield %[[NEW]], %[[ACC]]
 // CHECK: %[[YNEXT:.*]] = tensor.insert_slice %[[STEP]]#1 into %[[YT]][%[[T]], 0] [1, %[[WIDTH]]]
 // CHECK: scf.yield %[[STEP]]#0, %[[YNEXT]]
-// The chunk's y goes back to [B, D, L], then (y + D·u)·silu(z) in place.
-// CHECK: %[[YSLOT:.*]] = tensor.extract_slice %[[YC]][%[[BATCH]], %[[FIRST]], %[[START]]] [1, %[[WIDTH]], %[[STEPS]]]
+// The chunk's y goes back to [width, steps], then (y + D·u)·silu(z) in place.
+// CHECK: %[[YSLOT:.*]] = tensor.extract_slice %[[YC]][0, %[[START]]] [%[[WIDTH]], %[[STEPS]]]
 // CHECK: %[[YROWS:.*]] = linalg.transpose ins(%[[STEPLOOP]]#1 : tensor<?x?xf32>) outs(%[[YSLOT]] : tensor<?x?xf32>)
 // CHECK: %[[DB:.*]] = tensor.extract_slice %[[D]][%[[FIRST]]] [%[[WIDTH]]]
 // CHECK: %[[ZROWS:.*]] = tensor.extract_slice %[[Z]][%[[BATCH]], %[[FIRST]], %[[START]]] [1, %[[WIDTH]], %[[STEPS]]]
 // CHECK: %[[GATED:.*]] = linalg.generic {indexing_maps = [#[[$ID]], #[[$ROW]], #[[$ID]], #[[$ID]]], {{.*}}} ins(%[[UROWS]], %[[DB]], %[[ZROWS]] : {{.*}}) outs(%[[YROWS]] : tensor<?x?xf32>)
 // CHECK: math.exp
 // CHECK: arith.divf
-// CHECK: %[[YOUT:.*]] = tensor.insert_slice %[[GATED]] into %[[YC]][%[[BATCH]], %[[FIRST]], %[[START]]] [1, %[[WIDTH]], %[[STEPS]]]
+// CHECK: %[[YOUT:.*]] = tensor.insert_slice %[[GATED]] into %[[YC]][0, %[[START]]] [%[[WIDTH]], %[[STEPS]]]
 // CHECK: scf.yield %[[STEPLOOP]]#0, %[[YOUT]]
 // The last state, back to [D, N], is the block's part of the final state.
-// CHECK: %[[HSLOT:.*]] = tensor.extract_slice %[[HLAST]][%[[BATCH]], %[[FIRST]], 0] [1, %[[WIDTH]], 16]
-// CHECK: %[[HROWS:.*]] = linalg.transpose ins(%[[CHUNKS]]#0 : tensor<16x?xf32>) outs(%[[HSLOT]] : tensor<?x16xf32>)
-// CHECK: %[[HNEXT:.*]] = tensor.insert_slice %[[HROWS]] into %[[HLAST]][%[[BATCH]], %[[FIRST]], 0] [1, %[[WIDTH]], 16]
-// CHECK: scf.yield %[[CHUNKS]]#1, %[[HNEXT]]
-// CHECK: return %[[LOOPS]]#0, %[[LOOPS]]#1 : tensor<2x64x?xf32>, tensor<2x64x16xf32>
+// CHECK: %[[HROWS:.*]] = linalg.transpose ins(%[[CHUNKS]]#0 : tensor<16x?xf32>) outs(%[[HB]] : tensor<?x16xf32>)
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %[[CHUNKS]]#1 into %[[YS]][%[[BATCH]], %[[FIRST]], 0] [1, %[[WIDTH]], %[[L]]]
+// CHECK-NEXT: tensor.parallel_insert_slice %[[HROWS]] into %[[HS]][%[[BATCH]], %[[FIRST]], 0] [1, %[[WIDTH]], 16]
+// CHECK: return %[[LOOP]]#0, %[[LOOP]]#1 : tensor<2x64x?xf32>, tensor<2x64x16xf32>
 func.func @scan_all(%u: tensor<2x64x?xf32>, %dt: tensor<2x64x?xf32>,
                     %A: tensor<64x16xf32>, %B: tensor<2x2x16x?xf32>,
                     %C: tensor<2x2x16x?xf32>, %D: tensor<64xf32>,
@@ -105,7 +114,7 @@ func.func @scan_all(%u: tensor<2x64x?xf32>, %dt: tensor<2x64x?xf32>,
 // CHECK-SAME: %[[U:[^:]*]]: tensor<1x37x53xf32>, %[[DT:[^:]*]]: tensor<1x37x53xf32>
 // CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[HINIT:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<16x?xf32>)
-// CHECK: %[[CHUNKS:.*]]:2 = scf.for %{{.*}} iter_args(%{{.*}} = %[[HINIT]], %{{.*}} = %{{.*}}) -> (tensor<16x?xf32>, tensor<1x37x53xf32>)
+// CHECK: %[[CHUNKS:.*]]:2 = scf.for %{{.*}} iter_args(%{{.*}} = %[[HINIT]], %{{.*}} = %{{.*}}) -> (tensor<16x?xf32>, tensor<?x53xf32>)
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x?xf32>, tensor<?x?xf32>)
 // CHECK-NEXT: ^bb0(%[[DTV:.*]]: f32, %[[UV:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[DU:.*]] = arith.mulf %[[DTV]], %[[UV]]
