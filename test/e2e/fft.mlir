@@ -51,6 +51,11 @@ func.func @rfft_long(%x: tensor<2x4096xf32>) -> (tensor<2x2049xf32>, tensor<2x20
   return %re, %im : tensor<2x2049xf32>, tensor<2x2049xf32>
 }
 
+func.func @rfft_bluestein_long(%x: tensor<1x3000xf32>) -> (tensor<1x1501xf32>, tensor<1x1501xf32>) {
+  %re, %im = tfm.rfft %x {axis = 1 : i64} : tensor<1x3000xf32>
+  return %re, %im : tensor<1x1501xf32>, tensor<1x1501xf32>
+}
+
 // tfm.irfft: even and odd n, power of two or not, an inner axis, n = 1.
 
 func.func @irfft_pow2(%re: tensor<3x33xf32>, %im: tensor<3x33xf32>) -> tensor<3x64xf32> {

@@ -35,6 +35,7 @@ for length in (37, 100, 128, 1, 300):
     rfft_case("rfft_dynamic", (2, length), n=128, seed=8 + length,
               label=f"rfft_dynamic[L={length}]")
 rfft_case("rfft_long", (2, 4096), seed=9)
+rfft_case("rfft_bluestein_long", (1, 3000), seed=16)
 
 irfft_case("irfft_pow2", (3, 33), 64, seed=10)
 irfft_case("irfft_odd", (3, 19), 37, seed=11)

@@ -68,11 +68,10 @@ case("auto_causal", 1, 1, 150, 4, 6, 3, causal=True)
 case("toeplitz_direct", 1, 2, 37, 8, 12, 4, toeplitz=True, eps=0.25)
 case("toeplitz_direct_causal", 1, 2, 37, 8, 12, 5, toeplitz=True, causal=True)
 case("fft_tiles", 2, 2, 37, 16, 12, 6, toeplitz=True)
-case("auto_toeplitz", 1, 1, 50, 6, 5, 7, toeplitz=True)
+case("auto_toeplitz", 1, 1, 1, 6, 5, 7, toeplitz=True)
 for L in (37, 100, 1):
     case("direct_causal", 1, 2, L, 8, 12, 10 + L, causal=True)
     case("auto", 2, 3, L, 8, 12, 11 + L)
-    case("fft", 1, 2, L, 8, 12, 12 + L, toeplitz=True)
     case("fft_causal", 1, 2, L, 8, 12, 13 + L, toeplitz=True, causal=True, eps=0.25)
 for L in (37, 100, 1, 16, 32):
     case("chunked", 1, 2, L, 8, 12, 14 + L, causal=True, eps=0.25)
