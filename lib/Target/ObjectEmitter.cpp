@@ -39,6 +39,13 @@ tfm::createTargetMachine(const CodegenOptions &options) {
       hostFeatures.AddFeature(feature.getKey(), feature.getValue());
     features = hostFeatures.getString();
   }
+  if (!options.cpu.empty()) {
+    std::unique_ptr<llvm::MCSubtargetInfo> generic(
+        target->createMCSubtargetInfo(triple, "", ""));
+    if (!generic || !generic->isCPUStringValid(options.cpu))
+      return llvm::createStringError("unknown CPU '" + options.cpu +
+                                     "' for target '" + triple.str() + "'");
+  }
   llvm::CodeGenOptLevel level;
   switch (options.optLevel) {
   case 0: level = llvm::CodeGenOptLevel::None; break;
@@ -52,10 +59,6 @@ tfm::createTargetMachine(const CodegenOptions &options) {
   if (!machine)
     return llvm::createStringError("cannot create a target machine for '" +
                                    triple.str() + "' and CPU '" + cpu + "'");
-  if (!options.cpu.empty() &&
-      !machine->getMCSubtargetInfo()->isCPUStringValid(options.cpu))
-    return llvm::createStringError("unknown CPU '" + options.cpu +
-                                   "' for target '" + triple.str() + "'");
   return machine;
 }
 

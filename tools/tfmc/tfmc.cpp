@@ -87,8 +87,10 @@ void collectPassArguments(OpPassManager &pm, std::set<std::string> &names) {
   int optionDepth = 0;
   for (char c : text) {
     bool separator = c == '(' || c == ')' || c == ',' || c == '{';
+    // Skip the anchors of nested pipelines (`any`, `builtin.module`, ...).
     if (optionDepth == 0 && separator && !token.empty()) {
-      names.insert(token);
+      if (token != "any" && !llvm::StringRef(token).contains('.'))
+        names.insert(token);
       token.clear();
     }
     if (c == '{')
@@ -148,6 +150,7 @@ int compile(const Options &options) {
   registerLLVMDialectTranslation(registry);
   MLIRContext context(registry);
   context.disableMultithreading(); // IR printing needs a sequential pipeline.
+  context.printOpOnDiagnostic(false); // the source location says enough
 
   std::string errorMessage;
   auto file = openInputFile(options.input, &errorMessage);
