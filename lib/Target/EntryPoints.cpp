@@ -107,6 +107,18 @@ tfm::analyzeEntryPoints(ModuleOp module) {
                     "check the caller's buffer; give it a static size";
       signature.results.push_back(std::move(*param));
     }
+    // Divisibility between sizes the arguments determine.
+    for (const ShapeContract::Multiple &multiple : contract.getMultiples()) {
+      DimRelation dividend =
+          table.relation(multiple.dividend, multiple.dividendDim);
+      DimRelation divisor = table.relation(multiple.divisor, multiple.divisorDim);
+      auto known = [&](const DimRelation &rel) {
+        return table.classes[rel.classId].staticSize ||
+               argumentClasses.contains(rel.classId);
+      };
+      if (known(dividend) && known(divisor))
+        signature.multiples.push_back({dividend, divisor, multiple.what});
+    }
     signature.classes = std::move(table.classes);
     signatures.push_back(std::move(signature));
   }
@@ -273,6 +285,20 @@ LogicalResult EntryBuilder::build(llvm::Function *impl, Location loc) {
            where + " is %lld, expected %lld " +
                describeClassSource(rel.classId),
            {slot.value, expected});
+  }
+
+  for (const EntryMultiple &multiple : signature.multiples) {
+    auto size = [&](const DimRelation &rel) {
+      return builder.CreateAdd(
+          builder.CreateMul(roots[rel.classId], builder.getInt64(rel.scale)),
+          builder.getInt64(rel.offset));
+    };
+    llvm::Value *dividend = size(multiple.dividend);
+    llvm::Value *divisor = size(multiple.divisor);
+    // Sizes are positive here (checked above), so srem is safe.
+    failIf(builder.CreateICmpNE(builder.CreateSRem(dividend, divisor),
+                                builder.getInt64(0)),
+           multiple.what, {dividend, divisor});
   }
 
   // Call the lowered function: each memref expands to (allocated, aligned,

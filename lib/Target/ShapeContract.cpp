@@ -119,6 +119,9 @@ void ShapeContract::addRelations(Operation *op) {
         Value q = attn.getQuery(), k = attn.getKey(), v = attn.getValue();
         relate(k, 0, q, 0);
         relate(v, 0, q, 0);
+        requireMultiple(q, 1, k, 1,
+                        "query heads (%lld) must be a multiple of key/value "
+                        "heads (%lld)");
         relate(v, 1, k, 1);
         relate(k, 3, q, 3);
         relate(v, 2, k, 2);
@@ -203,6 +206,9 @@ void ShapeContract::addRelations(Operation *op) {
         relate(scan.getB(), 0, u, 0);
         relate(scan.getB(), 2, scan.getA(), 1);
         relate(scan.getB(), 3, u, 2);
+        requireMultiple(u, 1, scan.getB(), 1,
+                        "channels (%lld) must be a multiple of B/C groups "
+                        "(%lld)");
         relateAll(scan.getC(), scan.getB());
         relate(scan.getD(), 0, u, 1);
         relate(scan.getDeltaBias(), 0, u, 1);

@@ -5,6 +5,8 @@
 #include "mlir/IR/Operation.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <string>
+
 namespace mlir::tfm {
 
 /// A union-find over (value, dim) pairs where each member is an affine
@@ -24,6 +26,22 @@ public:
   /// Records that all dims of `a` equal those of `b` (same rank).
   void relateAll(Value a, Value b);
 
+  /// A size that must be a multiple of another (query heads of KV heads).
+  struct Multiple {
+    Value dividend;
+    int64_t dividendDim;
+    Value divisor;
+    int64_t divisorDim;
+    std::string what; ///< "query heads (%lld) ... key/value heads (%lld)"
+  };
+
+  /// Records that `a.dim(i)` must be a multiple of `b.dim(j)`.
+  void requireMultiple(Value a, int64_t i, Value b, int64_t j,
+                       std::string what) {
+    multiples.push_back({a, i, b, j, std::move(what)});
+  }
+  ArrayRef<Multiple> getMultiples() const { return multiples; }
+
   /// Adds the relations imposed by `op` (tfm ops, elementwise ops).
   void addRelations(Operation *op);
 
@@ -41,6 +59,7 @@ private:
   llvm::DenseMap<std::pair<Value, int64_t>, int64_t> nodes;
   std::vector<std::pair<Value, int64_t>> nodeKeys;
   std::vector<Member> parent; // parent[node] = relation to its parent
+  std::vector<Multiple> multiples;
 };
 
 } // namespace mlir::tfm

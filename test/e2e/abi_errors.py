@@ -61,6 +61,8 @@ expect_error("attn", [q, k, random((1, 2, 10, 6), 11), 2], [(1, 4, 7, 6)],
              r"^attn: arg2 dim 2 is 10, expected 9 to match arg1 dim 2$")
 expect_error("attn", [q, k, v, 2], [(1, 4, 7, 8)],
              r"^attn: result0 dim 3 is 8, expected 6 to match arg2 dim 3$")
+expect_error("attn", [random((1, 3, 7, 8), 12), k, v, 2], [(1, 3, 7, 6)],
+             r"^attn: query heads \(3\) must be a multiple of key/value heads \(2\)$")
 
 if failures:
     print("FAILED:", failures)

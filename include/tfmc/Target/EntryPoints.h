@@ -44,11 +44,19 @@ struct EntryClass {
   std::optional<int64_t> staticSize; ///< the root size when known
 };
 
+/// A size that must divide another, checked at call time.
+struct EntryMultiple {
+  DimRelation dividend;
+  DimRelation divisor;
+  std::string what; ///< printf format with the two sizes
+};
+
 struct EntrySignature {
   std::string name;
   std::vector<EntryParameter> arguments;
   std::vector<EntryParameter> results;
   std::vector<EntryClass> classes;
+  std::vector<EntryMultiple> multiples;
 };
 
 /// Derives the entry signatures of every public function of a module in the
