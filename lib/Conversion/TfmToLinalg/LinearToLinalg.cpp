@@ -10,6 +10,7 @@
 #include "MatmulKernel.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "tfmc/Conversion/TfmToLinalg.h"
 
 using namespace mlir;
@@ -99,26 +100,42 @@ struct LinearToLinalg : OpConversionPattern<LinearOp> {
     }
     MatmulTiles tiles;
     Value packed = packTransposedB(rewriter, loc, w, tiles);
-    acc = emitPackedMatmul(rewriter, loc, lhs, packed, acc, tiles);
-    acc = fromMatrix(rewriter, loc, acc, x, rows);
-
     std::optional<ActivationKind> act = op.getAct();
     Value residual = adaptor.getResidual();
     bool gated = op.getGated();
-    if (!act && !residual && !gated) {
+
+    // Without a gate the epilogue runs on the accumulator rows inside the
+    // matmul loop nest; the gate pairs columns N apart, so a GLU gets its
+    // own elementwise pass.
+    Value residualMatrix =
+        residual && !gated ? asMatrix(rewriter, loc, residual) : Value();
+    auto fusedEpilogue = [&](OpBuilder &b, Location l, Value rowVector,
+                             Value row, Value column) -> Value {
+      if (act)
+        rowVector = emitActivation(b, l, *act, rowVector);
+      if (residualMatrix) {
+        Value other = vector::TransferReadOp::create(
+            b, l, cast<VectorType>(rowVector.getType()), residualMatrix,
+            ValueRange{row, column}, constantF32(b, l, 0.0),
+            ArrayRef<bool>{false});
+        rowVector = arith::AddFOp::create(b, l, rowVector, other);
+      }
+      return rowVector;
+    };
+    bool fuse = !gated && (act || residual);
+    acc = emitPackedMatmul(rewriter, loc, lhs, packed, acc, tiles,
+                           fuse ? MatmulEpilogue(fusedEpilogue) : nullptr);
+    acc = fromMatrix(rewriter, loc, acc, x, rows);
+    if (!gated) {
       rewriter.replaceOp(op, acc);
       return success();
     }
-    SmallVector<Value> inputs;
-    if (gated) {
-      OpFoldResult half = affine::makeComposedFoldedAffineApply(
-          rewriter, loc, rewriter.getAffineSymbolExpr(0).floorDiv(2), {rows});
-      inputs.push_back(
-          sliceLastDim(rewriter, loc, acc, rewriter.getIndexAttr(0), half));
-      inputs.push_back(sliceLastDim(rewriter, loc, acc, half, half));
-    } else {
-      inputs.push_back(acc);
-    }
+    // GLU: y = act(gate) ⊙ up (+ residual), gate and up the two halves.
+    OpFoldResult half = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, rewriter.getAffineSymbolExpr(0).floorDiv(2), {rows});
+    SmallVector<Value> inputs = {
+        sliceLastDim(rewriter, loc, acc, rewriter.getIndexAttr(0), half),
+        sliceLastDim(rewriter, loc, acc, half, half)};
     if (residual)
       inputs.push_back(residual);
     SmallVector<AffineMap> maps(inputs.size(),
@@ -127,13 +144,10 @@ struct LinearToLinalg : OpConversionPattern<LinearOp> {
     Value result = buildParallelGeneric(
         rewriter, loc, init, inputs, maps,
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value y = args[0];
-          if (act)
-            y = emitActivation(b, l, *act, y);
-          if (gated)
-            y = arith::MulFOp::create(b, l, y, args[1]);
+          Value y = arith::MulFOp::create(
+              b, l, emitActivation(b, l, *act, args[0]), args[1]);
           if (residual)
-            y = arith::AddFOp::create(b, l, y, args[inputs.size() - 1]);
+            y = arith::AddFOp::create(b, l, y, args[2]);
           return y;
         });
     rewriter.replaceOp(op, result);

@@ -80,16 +80,26 @@ Value tfm::constantIndex(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
 }
 
+/// An f32 constant of the type of `like`: a scalar, or a splat vector.
+static Value constantLike(OpBuilder &b, Location loc, Value like,
+                          double value) {
+  auto vectorType = dyn_cast<VectorType>(like.getType());
+  if (!vectorType)
+    return constantF32(b, loc, value);
+  return arith::ConstantOp::create(
+      b, loc, SplatElementsAttr::get(vectorType, b.getF32FloatAttr(value)));
+}
+
 /// 1 / (1 + e^(-x)).
 static Value sigmoid(OpBuilder &b, Location loc, Value x) {
-  Value one = constantF32(b, loc, 1.0);
+  Value one = constantLike(b, loc, x, 1.0);
   Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
   return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
 }
 
 Value tfm::emitActivation(OpBuilder &b, Location loc, ActivationKind kind,
                           Value x) {
-  auto c = [&](double v) { return constantF32(b, loc, v); };
+  auto c = [&](double v) { return constantLike(b, loc, x, v); };
   auto mul = [&](Value l, Value r) { return arith::MulFOp::create(b, loc, l, r); };
   auto add = [&](Value l, Value r) { return arith::AddFOp::create(b, loc, l, r); };
   switch (kind) {

@@ -47,7 +47,7 @@ AffineMap dropDimsMap(int64_t rank, ArrayRef<int64_t> dropped,
 /// The map from `rank` loops to loop `dim` alone.
 AffineMap singleDimMap(int64_t rank, int64_t dim, MLIRContext *ctx);
 
-/// `activation(x)` for a scalar f32 `x`.
+/// `activation(x)` for an f32 scalar or vector `x`.
 Value emitActivation(OpBuilder &b, Location loc, ActivationKind kind, Value x);
 
 /// f32 constant.

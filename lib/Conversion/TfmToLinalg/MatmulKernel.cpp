@@ -56,8 +56,9 @@ namespace {
 class MatmulEmitter {
 public:
   MatmulEmitter(OpBuilder &b, Location loc, Value lhs, Value packed,
-                const MatmulTiles &tiles)
-      : b(b), loc(loc), lhs(lhs), packed(packed), tiles(tiles) {
+                const MatmulTiles &tiles, MatmulEpilogue epilogue)
+      : b(b), loc(loc), lhs(lhs), packed(packed), tiles(tiles),
+        epilogue(epilogue) {
     m = tensor::DimOp::create(b, loc, lhs, 0);
     k = tensor::DimOp::create(b, loc, lhs, 1);
     panels = tensor::DimOp::create(b, loc, packed, 0);
@@ -83,7 +84,10 @@ private:
   Location loc;
   Value lhs, packed;
   const MatmulTiles &tiles;
+  MatmulEpilogue epilogue;
   Value m, k, panels;
+  /// Offset of the current block's rows in C (the epilogue gets C rows).
+  Value rowOffset;
 };
 } // namespace
 
@@ -119,9 +123,30 @@ Value MatmulEmitter::emitMicroKernel(Value a, Value acc, Value row,
         }
         scf::YieldOp::create(nb, l, rowsOut);
       });
+  // After the last K block the epilogue runs on the accumulators.
+  SmallVector<Value> finished(kLoop.getResults());
+  if (epilogue) {
+    Value last = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, kEnd, k);
+    auto ifLast = scf::IfOp::create(
+        b, loc, last,
+        [&](OpBuilder &tb, Location tl) {
+          SmallVector<Value> rowsOut;
+          for (int64_t r = 0; r < rows; ++r) {
+            Value cRow = arith::AddIOp::create(
+                tb, tl, arith::AddIOp::create(tb, tl, rowOffset, row),
+                constantIndex(tb, tl, r));
+            rowsOut.push_back(epilogue(tb, tl, finished[r], cRow, column));
+          }
+          scf::YieldOp::create(tb, tl, rowsOut);
+        },
+        [&](OpBuilder &eb, Location el) {
+          scf::YieldOp::create(eb, el, finished);
+        });
+    finished.assign(ifLast.getResults().begin(), ifLast.getResults().end());
+  }
   for (int64_t r = 0; r < rows; ++r) {
     Value rowIndex = arith::AddIOp::create(b, loc, row, idx(r));
-    acc = vector::TransferWriteOp::create(b, loc, kLoop.getResult(r), acc,
+    acc = vector::TransferWriteOp::create(b, loc, finished[r], acc,
                                           ValueRange{rowIndex, column},
                                           ArrayRef<bool>{false})
               .getResult();
@@ -192,16 +217,19 @@ Value MatmulEmitter::emit(Value acc) {
     SmallVector<OpFoldResult> cSizes = {mLength, n};
     Value cBlock = tensor::ExtractSliceOp::create(
         b, loc, forall.getRegionIterArgs()[0], offsets, cSizes, strides);
+    rowOffset = mBegin;
     Value updated = emitKBlocks(aBlock, cBlock, idx(0), mLength, tiles.mr);
     b.setInsertionPointToStart(forall.getTerminator().getBody());
     tensor::ParallelInsertSliceOp::create(b, loc, updated,
                                           forall.getRegionIterArgs()[0],
                                           offsets, cSizes, strides);
   }
+  rowOffset = idx(0);
   return emitKBlocks(lhs, forall.getResult(0), fullRows, m, 1);
 }
 
 Value tfm::emitPackedMatmul(OpBuilder &b, Location loc, Value lhs,
-                            Value packed, Value acc, const MatmulTiles &tiles) {
-  return MatmulEmitter(b, loc, lhs, packed, tiles).emit(acc);
+                            Value packed, Value acc, const MatmulTiles &tiles,
+                            MatmulEpilogue epilogue) {
+  return MatmulEmitter(b, loc, lhs, packed, tiles, epilogue).emit(acc);
 }

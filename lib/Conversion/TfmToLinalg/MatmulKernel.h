@@ -30,9 +30,18 @@ Value packTransposedB(OpBuilder &b, Location loc, Value weight,
 /// Packs `rhs` [K, N] (C = A·B) into panels [ceil(N/NR), K, NR].
 Value packB(OpBuilder &b, Location loc, Value rhs, const MatmulTiles &tiles);
 
-/// Returns `acc` [M, N] + `lhs` [M, K] · B, B given as packed panels.
+/// Applied to each finished NR-wide row of C while it is still in registers:
+/// gets the row vector and its (row, column) position in C, returns the row
+/// to store.
+using MatmulEpilogue = function_ref<Value(OpBuilder &, Location, Value rowVector,
+                                          Value row, Value column)>;
+
+/// Returns `acc` [M, N] + `lhs` [M, K] · B, B given as packed panels, with
+/// `epilogue` (if any) applied to C inside the loop nest, after the last K
+/// block.
 Value emitPackedMatmul(OpBuilder &b, Location loc, Value lhs, Value packed,
-                       Value acc, const MatmulTiles &tiles);
+                       Value acc, const MatmulTiles &tiles,
+                       MatmulEpilogue epilogue = nullptr);
 
 } // namespace mlir::tfm
 
