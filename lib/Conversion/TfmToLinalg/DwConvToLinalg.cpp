@@ -286,7 +286,8 @@ struct DwConvToLinalg : OpConversionPattern<DwConvOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     int64_t spatial = op.getSpatialRank();
-    if (!op.getWeight().getType().hasStaticShape())
+    if (llvm::any_of(op.getWeight().getType().getShape().drop_front(),
+                     ShapedType::isDynamic))
       return rewriter.notifyMatchFailure(op, "expected a static kernel size");
     SmallVector<SpatialDim> dims;
     for (int64_t i = 0; i < spatial; ++i)
