@@ -75,6 +75,6 @@ for L in (37, 100, 1):
     case("fft_causal", 1, 2, L, 8, 12, 13 + L, toeplitz=True, causal=True, eps=0.25)
 for L in (37, 100, 1, 16, 32):
     case("chunked", 1, 2, L, 8, 12, 14 + L, causal=True, eps=0.25)
-case("fft_long", 1, 1, 4096, 4, 4, 8, toeplitz=True, causal=True)
+case("fft_long", 1, 1, 4096, 4, 4, 1, toeplitz=True, causal=True)
 
 lib.finish()

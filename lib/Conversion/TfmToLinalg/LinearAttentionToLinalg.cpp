@@ -270,6 +270,50 @@ static Value buildChunked(OpBuilder &b, Location loc, Value fq, Value fk,
   return chunks.getResult(0);
 }
 
+/// S[h, i] = Σ_{d <= i} c[h, L − 1 − d], the total causal weight of query
+/// i, summed sequentially along i (positive terms: no cancellation, and row
+/// i's sum is as exact as its few terms).
+static Value buildCausalWeightSums(OpBuilder &b, Location loc,
+                                   Value coefficients, Value length,
+                                   OpFoldResult heads) {
+  Type f32 = b.getF32Type();
+  std::optional<int64_t> staticHeads = getConstantIntValue(heads);
+  auto column = RankedTensorType::get(
+      {isa<Attribute>(heads) ? *staticHeads : ShapedType::kDynamic}, f32);
+  SmallVector<OpFoldResult> unitStrides(2, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> columnSizes = {heads, b.getIndexAttr(1)};
+  Value one = constantIndex(b, loc, 1);
+  Value lastKey = arith::SubIOp::create(b, loc, length, one);
+  auto scan = scf::ForOp::create(
+      b, loc, constantIndex(b, loc, 0), length, one,
+      ValueRange{createEmpty(b, loc, {heads, length}, f32),
+                 zeros(b, loc, {heads})},
+      [&](OpBuilder &lb, Location ll, Value i, ValueRange carried) {
+        auto at = [&](Value offset) {
+          return SmallVector<OpFoldResult>{lb.getIndexAttr(0), offset};
+        };
+        Value tap = tensor::ExtractSliceOp::create(
+            lb, ll, column, coefficients,
+            at(arith::SubIOp::create(lb, ll, lastKey, i).getResult()),
+            columnSizes, unitStrides);
+        // In place on the carried running sum.
+        Value running = buildParallelGeneric(
+            lb, ll, carried[1], tap, lb.getMultiDimIdentityMap(1),
+            [](OpBuilder &gb, Location gl, ValueRange args) {
+              return arith::AddFOp::create(gb, gl, args[0], args[1])
+                  .getResult();
+            });
+        Value slot = tensor::ExtractSliceOp::create(
+            lb, ll, column, carried[0], at(i), columnSizes, unitStrides);
+        Value written =
+            linalg::CopyOp::create(lb, ll, running, slot).getResult(0);
+        Value sums = tensor::InsertSliceOp::create(
+            lb, ll, written, carried[0], at(i), columnSizes, unitStrides);
+        scf::YieldOp::create(lb, ll, ValueRange{sums, running});
+      });
+  return scan.getResult(0);
+}
+
 /// The Toeplitz form through FFT convolutions, tiled over features.
 static Value buildViaFft(OpBuilder &b, Location loc, Value fq, Value fk,
                          Value v, Value coefficients, bool causal,
@@ -335,7 +379,40 @@ static Value buildViaFft(OpBuilder &b, Location loc, Value fq, Value fk,
           b, loc, b.getF32Type(),
           arith::IndexCastUIOp::create(b, loc, b.getI64Type(), n)));
 
+  // Causal rows sum ever more terms, and the FFT's rounding error is
+  // relative to the largest: the early rows would lose digits. So the
+  // convolved channels are centered first, x = μ + (x − μ) with μ the
+  // channel's mean over L: the mean's part, μ·S_i with S_i the row's total
+  // weight, is exact, φq_i·(φkᵀv)·S_i/L and φq_i·(Σφk)·S_i/L, and starts
+  // the sums; the FFT convolves only the residual, whose outputs grow like
+  // √i rather than i.
   AttentionSums sums = zeroSums(b, loc, fq, v);
+  Value kv, ksum, invLength;
+  if (causal) {
+    std::tie(kv, ksum) = addKeyTerms(
+        b, loc, fk, v,
+        zeros(b, loc,
+              {shape.batch, shape.heads, shape.features, shape.valueDim}),
+        zeros(b, loc, {shape.batch, shape.heads, shape.features}));
+    sums = addStateTerms(b, loc, fq, kv, ksum, sums);
+    invLength = arith::DivFOp::create(
+        b, loc, constantF32(b, loc, 1.0),
+        arith::UIToFPOp::create(
+            b, loc, b.getF32Type(),
+            arith::IndexCastUIOp::create(b, loc, b.getI64Type(), length)));
+    Value weightSums =
+        buildCausalWeightSums(b, loc, coefficients, length, shape.heads);
+    auto scaleByWeight = [&](Value sum) {
+      int64_t rank = cast<RankedTensorType>(sum.getType()).getRank();
+      return buildParallelGeneric(
+          b, loc, sum, weightSums, loopsMap(ctx, rank, {1, 2}),
+          [&](OpBuilder &gb, Location gl, ValueRange args) {
+            Value weight = arith::MulFOp::create(gb, gl, args[0], invLength);
+            return arith::MulFOp::create(gb, gl, args[1], weight).getResult();
+          });
+    };
+    sums = {scaleByWeight(sums.numerator), scaleByWeight(sums.denominator)};
+  }
   auto tiles = scf::ForOp::create(
       b, loc, idx(b, loc, 0),
       getValueOrCreateConstantIndexOp(b, loc, shape.features),
@@ -361,11 +438,10 @@ static Value buildViaFft(OpBuilder &b, Location loc, Value fq, Value fk,
           Value zeroIndex = idx(gb, gl, 0);
           Value safeRow =
               arith::SelectOp::create(gb, gl, inside, row, zeroIndex);
+          Value safeFeature =
+              arith::SelectOp::create(gb, gl, inside, feature, firstFeature);
           Value key = tensor::ExtractOp::create(
-              gb, gl, fk,
-              ValueRange{batch, head, safeRow,
-                         arith::SelectOp::create(gb, gl, inside, feature,
-                                                 firstFeature)});
+              gb, gl, fk, ValueRange{batch, head, safeRow, safeFeature});
           Value value = tensor::ExtractOp::create(
               gb, gl, v,
               ValueRange{batch, head, safeRow,
@@ -373,8 +449,22 @@ static Value buildViaFft(OpBuilder &b, Location loc, Value fq, Value fk,
                                                  zeroIndex)});
           value = arith::SelectOp::create(gb, gl, isValue, value,
                                           constantF32(gb, gl, 1.0));
-          return arith::SelectOp::create(
-              gb, gl, inside, arith::MulFOp::create(gb, gl, key, value), zero)
+          Value product = arith::MulFOp::create(gb, gl, key, value);
+          if (causal) {
+            Value total = arith::SelectOp::create(
+                gb, gl, isValue,
+                tensor::ExtractOp::create(
+                    gb, gl, kv,
+                    ValueRange{batch, head, safeFeature,
+                               arith::SelectOp::create(gb, gl, isValue, dim,
+                                                       zeroIndex)}),
+                tensor::ExtractOp::create(
+                    gb, gl, ksum, ValueRange{batch, head, safeFeature}));
+            product = arith::SubFOp::create(
+                gb, gl, product,
+                arith::MulFOp::create(gb, gl, total, invLength));
+          }
+          return arith::SelectOp::create(gb, gl, inside, product, zero)
               .getResult();
         };
         ComplexTensor signal = buildComplexGeneric(

@@ -106,13 +106,31 @@ func.func @fft_tiles(%fq: tensor<1x4x128x16xf32>, %fk: tensor<1x4x128x16xf32>, %
 // -----
 
 // fft, causal: the coefficients keep only taps u >= L − 1 of the reversed
-// vector, i.e. keys j <= i.
+// vector, i.e. keys j <= i. The channels are centered on their means over L
+// before the FFT: the mean's part starts the sums, φq·(φkᵀv) and φq·Σφk
+// scaled by S_i/L, with S_i the total causal weight of row i, summed
+// sequentially over the rows in an scf.for.
 
 // CHECK-LABEL: func.func @fft_causal
+// CHECK-DAG: %[[L:.*]] = arith.constant 37 : index
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : index
 // CHECK: linalg.generic {{.*}} outs({{.*}} : tensor<2x128xf32>, tensor<2x128xf32>)
 // CHECK:   arith.cmpi ult
 // CHECK:   arith.cmpi uge
 // CHECK:   arith.andi
+// CHECK: %[[KV:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x4x4xf32>)
+// CHECK: %[[KSUM:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x4xf32>)
+// CHECK: %[[MEAN_NUM:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[KV]] :
+// CHECK: %[[MEAN_DEN:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[KSUM]] :
+// CHECK: %[[WEIGHTS:.*]]:2 = scf.for %{{.*}} = %[[ZERO]] to %[[L]] step %[[ONE]]
+// CHECK:   tensor.extract_slice %{{.*}} [2, 1] [1, 1] : tensor<2x73xf32> to tensor<2xf32>
+// CHECK: %[[NUM0:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x37xf32>) outs(%[[MEAN_NUM]] : tensor<1x2x37x4xf32>)
+// CHECK: %[[DEN0:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x37xf32>) outs(%[[MEAN_DEN]] : tensor<1x2x37xf32>)
+// CHECK: linalg.generic {{.*}} outs({{.*}} : tensor<1x2x10x128xf32>, tensor<1x2x10x128xf32>)
+// CHECK:     tensor.extract %[[KV]]
+// CHECK:     tensor.extract %[[KSUM]]
+// CHECK:     arith.subf
 func.func @fft_causal(%fq: tensor<1x2x37x4xf32>, %fk: tensor<1x2x37x4xf32>, %v: tensor<1x2x37x4xf32>, %c: tensor<2x73xf32>) -> tensor<1x2x37x4xf32> {
   %o = tfm.linear_attention %fq, %fk, %v toeplitz(%c : tensor<2x73xf32>) causal impl(auto)
       : tensor<1x2x37x4xf32>, tensor<1x2x37x4xf32>, tensor<1x2x37x4xf32>
