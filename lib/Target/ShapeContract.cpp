@@ -75,6 +75,13 @@ std::optional<int64_t> ShapeContract::staticRootSize(int64_t root) {
   return std::nullopt;
 }
 
+/// A (possibly negative) axis attribute as a dim index; I64Attr getters
+/// return the value as uint64_t.
+static int64_t normalizedAxis(uint64_t attribute, int64_t rank) {
+  auto axis = static_cast<int64_t>(attribute);
+  return axis < 0 ? axis + rank : axis;
+}
+
 /// Relates dims [0, count) of `a` and `b`.
 static void relateLeading(ShapeContract &c, Value a, Value b, int64_t count) {
   for (int64_t d = 0; d < count; ++d)
@@ -183,7 +190,7 @@ void ShapeContract::addRelations(Operation *op) {
       })
       .Case([&](RfftOp fft) {
         int64_t rank = rankOf(fft.getInput());
-        int64_t axis = fft.getAxis() < 0 ? fft.getAxis() + rank : fft.getAxis();
+        int64_t axis = normalizedAxis(fft.getAxis(), rank);
         for (int64_t d = 0; d < rank; ++d)
           if (d != axis)
             relate(fft.getReal(), d, fft.getInput(), d);
@@ -191,7 +198,7 @@ void ShapeContract::addRelations(Operation *op) {
       })
       .Case([&](IrfftOp fft) {
         int64_t rank = rankOf(fft.getReal());
-        int64_t axis = fft.getAxis() < 0 ? fft.getAxis() + rank : fft.getAxis();
+        int64_t axis = normalizedAxis(fft.getAxis(), rank);
         for (int64_t d = 0; d < rank; ++d)
           if (d != axis)
             relate(fft.getResult(), d, fft.getReal(), d);

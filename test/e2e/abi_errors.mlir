@@ -11,3 +11,9 @@ func.func @attn(%q: tensor<1x?x?x?xf32>, %k: tensor<1x?x?x?xf32>, %v: tensor<1x?
   %o = tfm.attention %q, %k, %v scale 0.25 mask <causal> q_offset(%off) : tensor<1x?x?x?xf32>, tensor<1x?x?x?xf32>, tensor<1x?x?x?xf32>
   return %o : tensor<1x?x?x?xf32>
 }
+
+// The default axis (-1): the spectrum's length is not the input's.
+func.func @spectrum(%x: tensor<?x16xf32>) -> (tensor<?x9xf32>, tensor<?x9xf32>) {
+  %re, %im = tfm.rfft %x : tensor<?x16xf32>
+  return %re, %im : tensor<?x9xf32>, tensor<?x9xf32>
+}

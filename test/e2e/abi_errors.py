@@ -64,6 +64,14 @@ expect_error("attn", [q, k, v, 2], [(1, 4, 7, 8)],
 expect_error("attn", [random((1, 3, 7, 8), 12), k, v, 2], [(1, 3, 7, 6)],
              r"^attn: query heads \(3\) must be a multiple of key/value heads \(2\)$")
 
+x = random((3, 16), 13)
+re_, im_ = lib.call("spectrum", [x], [(3, 9), (3, 9)])
+spectrum = np.fft.rfft(x.astype(np.float64), axis=-1)
+check("rfft default axis", re_, spectrum.real)
+check("rfft default axis (imag)", im_, spectrum.imag)
+expect_error("spectrum", [x], [(3, 9), (2, 9)],
+             r"^spectrum: result1 dim 0 is 2, expected 3 to match arg0 dim 0$")
+
 if failures:
     print("FAILED:", failures)
     sys.exit(1)
