@@ -18,8 +18,10 @@
 //   2r + 1 the imaginary part): the coefficients are real, so the two
 //   convolutions come back apart.
 //
-// `auto` picks fft with Toeplitz coefficients, chunked when causal, else
-// direct.
+// Each runs per (batch, head), in an scf.forall over B·H whose iterations
+// the runtime's thread pool shares; each iteration writes its own rows of
+// the result. `auto` picks fft with Toeplitz coefficients, chunked when
+// causal, else direct.
 //
 //===----------------------------------------------------------------------===//
 #include "FftUtils.h"
@@ -195,23 +197,27 @@ static Value buildNormalized(OpBuilder &b, Location loc, AttentionSums sums,
       });
 }
 
-/// Zero numerator and denominator for the rows of `fq`.
-static AttentionSums zeroSums(OpBuilder &b, Location loc, Value fq, Value v) {
-  Shape shape(b, loc, fq, v);
-  return {zeros(b, loc, shape.rows(shape.valueDim)),
-          zeros(b, loc, shape.rows())};
+/// Zero sums for the rows of `fq`, the numerator in `output` (the result's
+/// rows, which the normalization then overwrites in place).
+static AttentionSums zeroSums(OpBuilder &b, Location loc, Value output,
+                              Value fq) {
+  SmallVector<OpFoldResult> rows = tensor::getMixedSizes(b, loc, fq);
+  rows.pop_back();
+  return {linalg::FillOp::create(b, loc, constantF32(b, loc, 0.0), output)
+              .getResult(0),
+          zeros(b, loc, rows)};
 }
 
 /// The non-causal form through the [m, dv] summary.
 static Value buildDirect(OpBuilder &b, Location loc, Value fq, Value fk,
-                         Value v, double eps) {
+                         Value v, double eps, Value output) {
   Shape shape(b, loc, fq, v);
   auto [kv, ksum] = addKeyTerms(
       b, loc, fk, v,
       zeros(b, loc, {shape.batch, shape.heads, shape.features, shape.valueDim}),
       zeros(b, loc, {shape.batch, shape.heads, shape.features}));
   AttentionSums sums =
-      addStateTerms(b, loc, fq, kv, ksum, zeroSums(b, loc, fq, v));
+      addStateTerms(b, loc, fq, kv, ksum, zeroSums(b, loc, output, fq));
   return buildNormalized(b, loc, sums, eps);
 }
 
@@ -228,12 +234,13 @@ static Value sliceRows(OpBuilder &b, Location loc, Value x, Value start,
 
 /// The causal form over chunks of `chunk` rows.
 static Value buildChunked(OpBuilder &b, Location loc, Value fq, Value fk,
-                          Value v, int64_t chunk, double eps) {
+                          Value v, int64_t chunk, double eps, Value output) {
   Shape shape(b, loc, fq, v);
   Value length = getValueOrCreateConstantIndexOp(b, loc, shape.length);
   Value chunkSize = constantIndex(b, loc, chunk);
   // Zeros: each chunk accumulates its sums in its rows of the output.
-  Value output = zeros(b, loc, shape.rows(shape.valueDim));
+  output = linalg::FillOp::create(b, loc, constantF32(b, loc, 0.0), output)
+               .getResult(0);
   Value state =
       zeros(b, loc, {shape.batch, shape.heads, shape.features, shape.valueDim});
   Value normalizer = zeros(b, loc, {shape.batch, shape.heads, shape.features});
@@ -316,8 +323,8 @@ static Value buildCausalWeightSums(OpBuilder &b, Location loc,
 
 /// The Toeplitz form through FFT convolutions, tiled over features.
 static Value buildViaFft(OpBuilder &b, Location loc, Value fq, Value fk,
-                         Value v, Value coefficients, bool causal,
-                         double eps) {
+                         Value v, Value coefficients, bool causal, double eps,
+                         Value output) {
   MLIRContext *ctx = b.getContext();
   Shape shape(b, loc, fq, v);
   auto idx = [&](OpBuilder &nb, Location l, int64_t value) {
@@ -386,7 +393,7 @@ static Value buildViaFft(OpBuilder &b, Location loc, Value fq, Value fk,
   // weight, is exact, φq_i·(φkᵀv)·S_i/L and φq_i·(Σφk)·S_i/L, and starts
   // the sums; the FFT convolves only the residual, whose outputs grow like
   // √i rather than i.
-  AttentionSums sums = zeroSums(b, loc, fq, v);
+  AttentionSums sums = zeroSums(b, loc, output, fq);
   Value kv, ksum, invLength;
   if (causal) {
     std::tie(kv, ksum) = addKeyTerms(
@@ -543,6 +550,60 @@ static Value buildViaFft(OpBuilder &b, Location loc, Value fq, Value fk,
                          eps);
 }
 
+/// Builds one (batch, head)'s attention from its [1, 1, L, *] operands, its
+/// coefficients [1, 2L − 1] (or null) and its rows of the result to write.
+using HeadBuilder = function_ref<Value(OpBuilder &, Location, Value fq,
+                                       Value fk, Value v, Value coefficients,
+                                       Value output)>;
+
+/// The attention of every (batch, head) in an scf.forall over B·H (one
+/// dimension, as the runtime's thread pool runs it), each iteration writing
+/// its own rows of the result.
+static Value buildForEachHead(OpBuilder &b, Location loc, Value fq, Value fk,
+                              Value v, Value coefficients,
+                              HeadBuilder lowerHead) {
+  Shape shape(b, loc, fq, v);
+  Value heads = getValueOrCreateConstantIndexOp(b, loc, shape.heads);
+  Value count = arith::MulIOp::create(
+      b, loc, getValueOrCreateConstantIndexOp(b, loc, shape.batch), heads);
+  Value init =
+      createEmpty(b, loc, shape.rows(shape.valueDim), b.getF32Type());
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{count},
+                                      ValueRange{init}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  Value index = forall.getInductionVar(0);
+  OpFoldResult batch = arith::DivUIOp::create(b, loc, index, heads).getResult();
+  OpFoldResult head = arith::RemUIOp::create(b, loc, index, heads).getResult();
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  auto headRows = [&](Value x) {
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+    sizes[0] = sizes[1] = one;
+    return std::pair{SmallVector<OpFoldResult>{batch, head, zero, zero},
+                     sizes};
+  };
+  SmallVector<OpFoldResult> strides(4, one);
+  auto slice = [&](Value x) -> Value {
+    auto [offsets, sizes] = headRows(x);
+    return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
+  };
+  Value headCoefficients;
+  if (coefficients)
+    headCoefficients = tensor::ExtractSliceOp::create(
+        b, loc, coefficients, ArrayRef<OpFoldResult>{head, zero},
+        ArrayRef<OpFoldResult>{one,
+                               tensor::getMixedSize(b, loc, coefficients, 1)},
+        ArrayRef<OpFoldResult>{one, one});
+  Value shared = forall.getRegionIterArgs()[0];
+  Value rows = lowerHead(b, loc, slice(fq), slice(fk), slice(v),
+                         headCoefficients, slice(shared));
+  auto [offsets, sizes] = headRows(shared);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, rows, shared, offsets, sizes,
+                                        strides);
+  return forall.getResult(0);
+}
+
 namespace {
 struct LinearAttentionToLinalg : OpConversionPattern<LinearAttentionOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -563,23 +624,26 @@ struct LinearAttentionToLinalg : OpConversionPattern<LinearAttentionOp> {
              : causal     ? LinearAttentionImpl::chunked
                           : LinearAttentionImpl::direct;
 
-    Value result;
-    if (impl == LinearAttentionImpl::fft) {
-      result = buildViaFft(rewriter, loc, fq, fk, v, coefficients, causal, eps);
-    } else if (impl == LinearAttentionImpl::chunked && causal) {
-      int64_t chunk =
-          op.getChunk() ? static_cast<int64_t>(*op.getChunk()) : kDefaultChunk;
-      result = buildChunked(rewriter, loc, fq, fk, v, chunk, eps);
-    } else if (coefficients || causal) {
-      result = buildNormalized(
-          rewriter, loc,
-          buildDenseSums(rewriter, loc, fq, fk, v, coefficients, causal,
-                         zeroSums(rewriter, loc, fq, v)),
-          eps);
-    } else {
+    auto lowerHead = [&](OpBuilder &b, Location l, Value q, Value k,
+                         Value values, Value c, Value output) -> Value {
+      if (impl == LinearAttentionImpl::fft)
+        return buildViaFft(b, l, q, k, values, c, causal, eps, output);
+      if (impl == LinearAttentionImpl::chunked && causal) {
+        int64_t chunk = op.getChunk() ? static_cast<int64_t>(*op.getChunk())
+                                      : kDefaultChunk;
+        return buildChunked(b, l, q, k, values, chunk, eps, output);
+      }
+      if (coefficients || causal)
+        return buildNormalized(
+            b, l,
+            buildDenseSums(b, l, q, k, values, c, causal,
+                           zeroSums(b, l, output, q)),
+            eps);
       // Chunking without a mask has no prefix to carry: the direct form.
-      result = buildDirect(rewriter, loc, fq, fk, v, eps);
-    }
+      return buildDirect(b, l, q, k, values, eps, output);
+    };
+    Value result =
+        buildForEachHead(rewriter, loc, fq, fk, v, coefficients, lowerHead);
     rewriter.replaceOp(
         op, tensor::CastOp::create(rewriter, loc, op.getType(), result)
                 .getResult());

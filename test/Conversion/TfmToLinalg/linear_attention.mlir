@@ -1,19 +1,31 @@
 // RUN: tfm-opt %s --tfm-lower-to-linalg --canonicalize --cse --split-input-file | FileCheck %s
 // RUN: tfm-opt %s --tfm-lower-to-linalg --canonicalize --cse --split-input-file | FileCheck %s --check-prefix=TILED
 
+// Every form runs per (batch, head) in an scf.forall over B·H, whose
+// iterations the runtime's thread pool shares: each slices its head's
+// operands and writes its own rows of the result.
+//
 // direct (and auto without causal or Toeplitz): φkᵀv [m, dv] and Σφk [m]
-// reduced over L once, then each query row against them, then the
-// division with eps added.
+// reduced over L once, then each query row against them accumulated in the
+// head's rows of the result, then the division with eps added, in place.
 
 // CHECK-LABEL: func.func @direct
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x2x37x8xf32>
 // CHECK-DAG: %[[EPS:.*]] = arith.constant 9.99999997E-7 : f32
-// CHECK: %[[KV:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x2x37x8xf32>, tensor<1x2x37x12xf32>) outs(%{{.*}} : tensor<1x2x8x12xf32>)
-// CHECK: %[[KSUM:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x8xf32>)
-// CHECK: %[[NUM:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[KV]] : tensor<1x2x37x8xf32>, tensor<1x2x8x12xf32>)
-// CHECK: %[[DEN:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[KSUM]] : tensor<1x2x37x8xf32>, tensor<1x2x8xf32>)
-// CHECK: linalg.generic {{.*}} ins(%[[DEN]] : tensor<1x2x37xf32>) outs(%[[NUM]] : tensor<1x2x37x12xf32>)
-// CHECK:   arith.addf %{{.*}}, %[[EPS]]
-// CHECK:   arith.divf
+// CHECK: %[[RESULT:.*]] = scf.forall (%[[I:.*]]) in (2) shared_outs(%[[SHARED:.*]] = %{{.*}}) -> (tensor<1x2x37x12xf32>)
+// CHECK:   %[[ROWS:.*]] = tensor.extract_slice %[[SHARED]][%{{.*}}, %{{.*}}, 0, 0] [1, 1, 37, 12]
+// CHECK:   %[[QH:.*]] = tensor.extract_slice %[[Q]][%{{.*}}, %{{.*}}, 0, 0] [1, 1, 37, 8]
+// CHECK:   %[[KV:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x1x37x8xf32>, tensor<1x1x37x12xf32>) outs(%{{.*}} : tensor<1x1x8x12xf32>)
+// CHECK:   %[[KSUM:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x8xf32>)
+// CHECK:   %[[ZERO_ROWS:.*]] = linalg.fill {{.*}} outs(%[[ROWS]] : tensor<1x1x37x12xf32>)
+// CHECK:   %[[NUM:.*]] = linalg.generic {{.*}} ins(%[[QH]], %[[KV]] : tensor<1x1x37x8xf32>, tensor<1x1x8x12xf32>) outs(%[[ZERO_ROWS]]
+// CHECK:   %[[DEN:.*]] = linalg.generic {{.*}} ins(%[[QH]], %[[KSUM]] : tensor<1x1x37x8xf32>, tensor<1x1x8xf32>)
+// CHECK:   %[[OUT:.*]] = linalg.generic {{.*}} ins(%[[DEN]] : tensor<1x1x37xf32>) outs(%[[NUM]] : tensor<1x1x37x12xf32>)
+// CHECK:     arith.addf %{{.*}}, %[[EPS]]
+// CHECK:     arith.divf
+// CHECK:   scf.forall.in_parallel
+// CHECK:     tensor.parallel_insert_slice %[[OUT]] into %[[SHARED]]
+// CHECK: return %[[RESULT]]
 func.func @direct(%fq: tensor<1x2x37x8xf32>, %fk: tensor<1x2x37x8xf32>, %v: tensor<1x2x37x12xf32>) -> tensor<1x2x37x12xf32> {
   %o = tfm.linear_attention %fq, %fk, %v impl(auto)
       : tensor<1x2x37x8xf32>, tensor<1x2x37x8xf32>, tensor<1x2x37x12xf32>
@@ -30,28 +42,32 @@ func.func @direct(%fq: tensor<1x2x37x8xf32>, %fk: tensor<1x2x37x8xf32>, %v: tens
 // update.
 
 // CHECK-LABEL: func.func @chunked
-// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x2x?x8xf32>, %[[K:[^:]*]]: tensor<1x2x?x8xf32>, %[[V:[^:]*]]: tensor<1x2x?x12xf32>
+// CHECK-SAME: %[[QA:[^:]*]]: tensor<1x2x?x8xf32>, %[[KA:[^:]*]]: tensor<1x2x?x8xf32>, %[[VA:[^:]*]]: tensor<1x2x?x12xf32>
 // CHECK-DAG: %[[CHUNK:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : index
-// CHECK: %[[L:.*]] = tensor.dim %[[Q]]
-// CHECK: %[[OUT:.*]]:3 = scf.for %[[START:.*]] = %[[ZERO]] to %[[L]] step %[[CHUNK]] iter_args(%[[O:.*]] = %{{.*}}, %[[S:.*]] = %{{.*}}, %[[Z:.*]] = %{{.*}}) -> (tensor<1x2x?x12xf32>, tensor<1x2x8x12xf32>, tensor<1x2x8xf32>)
+// CHECK: %[[L:.*]] = tensor.dim %[[QA]]
+// CHECK: scf.forall
+// CHECK:   %[[V:.*]] = tensor.extract_slice %[[VA]]{{.*}} to tensor<1x1x?x12xf32>
+// CHECK:   %[[K:.*]] = tensor.extract_slice %[[KA]]{{.*}} to tensor<1x1x?x8xf32>
+// CHECK:   %[[Q:.*]] = tensor.extract_slice %[[QA]]{{.*}} to tensor<1x1x?x8xf32>
+// CHECK:   %[[OUT:.*]]:3 = scf.for %[[START:.*]] = %[[ZERO]] to %[[L]] step %[[CHUNK]] iter_args(%[[O:.*]] = %{{.*}}, %[[S:.*]] = %{{.*}}, %[[Z:.*]] = %{{.*}}) -> (tensor<1x1x?x12xf32>, tensor<1x1x8x12xf32>, tensor<1x1x8xf32>)
 // CHECK:   %[[LEFT:.*]] = arith.subi %[[L]], %[[START]]
 // CHECK:   %[[ROWS:.*]] = arith.minsi %[[LEFT]], %[[CHUNK]]
-// CHECK:   %[[QC:.*]] = tensor.extract_slice %[[Q]][0, 0, %[[START]], 0] [1, 2, %[[ROWS]], 8]
-// CHECK:   %[[KC:.*]] = tensor.extract_slice %[[K]][0, 0, %[[START]], 0] [1, 2, %[[ROWS]], 8]
-// CHECK:   %[[VC:.*]] = tensor.extract_slice %[[V]][0, 0, %[[START]], 0] [1, 2, %[[ROWS]], 12]
-// CHECK:   %[[OC:.*]] = tensor.extract_slice %[[O]][0, 0, %[[START]], 0] [1, 2, %[[ROWS]], 12]
-// CHECK:   %[[SCORES:.*]] = linalg.generic {{.*}} ins(%[[QC]], %[[KC]] : {{.*}}) outs(%{{.*}} : tensor<1x2x?x?xf32>)
-// CHECK:   %[[MASKED:.*]] = linalg.generic {{.*}} outs(%[[SCORES]] : tensor<1x2x?x?xf32>)
+// CHECK:   %[[QC:.*]] = tensor.extract_slice %[[Q]][0, 0, %[[START]], 0] [1, 1, %[[ROWS]], 8]
+// CHECK:   %[[KC:.*]] = tensor.extract_slice %[[K]][0, 0, %[[START]], 0] [1, 1, %[[ROWS]], 8]
+// CHECK:   %[[VC:.*]] = tensor.extract_slice %[[V]][0, 0, %[[START]], 0] [1, 1, %[[ROWS]], 12]
+// CHECK:   %[[OC:.*]] = tensor.extract_slice %[[O]][0, 0, %[[START]], 0] [1, 1, %[[ROWS]], 12]
+// CHECK:   %[[SCORES:.*]] = linalg.generic {{.*}} ins(%[[QC]], %[[KC]] : {{.*}}) outs(%{{.*}} : tensor<1x1x?x?xf32>)
+// CHECK:   %[[MASKED:.*]] = linalg.generic {{.*}} outs(%[[SCORES]] : tensor<1x1x?x?xf32>)
 // CHECK:     arith.cmpi ule
-// CHECK:   %[[INTRA:.*]] = linalg.generic {{.*}} ins(%[[MASKED]], %[[VC]] : {{.*}}) outs(%[[OC]] : tensor<1x2x?x12xf32>)
-// CHECK:   %[[NUM:.*]] = linalg.generic {{.*}} ins(%[[QC]], %[[S]] : {{.*}}) outs(%[[INTRA]] : tensor<1x2x?x12xf32>)
-// CHECK:   %[[NORMALIZED:.*]] = linalg.generic {{.*}} outs(%[[NUM]] : tensor<1x2x?x12xf32>)
-// CHECK:   %[[INSERTED:.*]] = tensor.insert_slice %[[NORMALIZED]] into %[[O]][0, 0, %[[START]], 0] [1, 2, %[[ROWS]], 12]
-// CHECK:   %[[NEXT_S:.*]] = linalg.generic {{.*}} ins(%[[KC]], %[[VC]] : {{.*}}) outs(%[[S]] : tensor<1x2x8x12xf32>)
-// CHECK:   %[[NEXT_Z:.*]] = linalg.generic {{.*}} ins(%[[KC]] : {{.*}}) outs(%[[Z]] : tensor<1x2x8xf32>)
+// CHECK:   %[[INTRA:.*]] = linalg.generic {{.*}} ins(%[[MASKED]], %[[VC]] : {{.*}}) outs(%[[OC]] : tensor<1x1x?x12xf32>)
+// CHECK:   %[[NUM:.*]] = linalg.generic {{.*}} ins(%[[QC]], %[[S]] : {{.*}}) outs(%[[INTRA]] : tensor<1x1x?x12xf32>)
+// CHECK:   %[[NORMALIZED:.*]] = linalg.generic {{.*}} outs(%[[NUM]] : tensor<1x1x?x12xf32>)
+// CHECK:   %[[INSERTED:.*]] = tensor.insert_slice %[[NORMALIZED]] into %[[O]][0, 0, %[[START]], 0] [1, 1, %[[ROWS]], 12]
+// CHECK:   %[[NEXT_S:.*]] = linalg.generic {{.*}} ins(%[[KC]], %[[VC]] : {{.*}}) outs(%[[S]] : tensor<1x1x8x12xf32>)
+// CHECK:   %[[NEXT_Z:.*]] = linalg.generic {{.*}} ins(%[[KC]] : {{.*}}) outs(%[[Z]] : tensor<1x1x8xf32>)
 // CHECK:   scf.yield %[[INSERTED]], %[[NEXT_S]], %[[NEXT_Z]]
-// CHECK: return %[[OUT]]#0
+// CHECK: tensor.parallel_insert_slice %[[OUT]]#0
 func.func @chunked(%fq: tensor<1x2x?x8xf32>, %fk: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x12xf32>) -> tensor<1x2x?x12xf32> {
   %o = tfm.linear_attention %fq, %fk, %v causal impl(chunked) {chunk = 16 : i64}
       : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x12xf32>
@@ -60,12 +76,12 @@ func.func @chunked(%fq: tensor<1x2x?x8xf32>, %fk: tensor<1x2x?x8xf32>, %v: tenso
 
 // -----
 
-// fft with Toeplitz coefficients: L = 128, m = 16, dv = 32. The reversed
-// coefficients' spectrum ([H, 256], 256 >= 2L − 1) is computed once, with the
-// forward and inverse twiddles; then an scf.for over the 16 features in tiles
-// of 2 carries the numerator and denominator. A tile holds 2·(32 + 1) = 66
-// channels (the extra one is the constant 1 that yields C·φk), packed two to
-// a complex row: [1, 4, 33, 256]. Per tile: forward stage loop, product with
+// fft with Toeplitz coefficients: L = 128, m = 16, dv = 32; per head, the
+// reversed coefficients' spectrum ([1, 256], 256 >= 2L − 1) is computed once,
+// with the forward and inverse twiddles; then an scf.for over the 16
+// features in tiles of 2 carries the numerator and denominator. A tile holds
+// 2·(32 + 1) = 66 channels (the extra one is the constant 1 that yields
+// C·φk), packed two to a complex row: [1, 1, 33, 256]. Per tile: forward stage loop, product with
 // the coefficient spectrum, inverse stage loop, contraction with the tile's
 // slice of φq. No tensor holds the L × m × dv products.
 
@@ -74,24 +90,24 @@ func.func @chunked(%fq: tensor<1x2x?x8xf32>, %fk: tensor<1x2x?x8xf32>, %v: tenso
 // CHECK-DAG: %[[M:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[TILE:.*]] = arith.constant 2 : index
 // CHECK-DAG: %[[LOG:.*]] = arith.constant 8 : index
-// CHECK: %[[CSIG:.*]]:2 = linalg.generic {{.*}} outs({{.*}} : tensor<4x256xf32>, tensor<4x256xf32>)
+// CHECK: %[[CSIG:.*]]:2 = linalg.generic {{.*}} outs({{.*}} : tensor<1x256xf32>, tensor<1x256xf32>)
 // CHECK: %[[FWD:.*]]:2 = linalg.generic {{.*}} outs({{.*}} : tensor<128xf32>, tensor<128xf32>)
 // CHECK: %[[INV:.*]]:2 = linalg.generic {{.*}} outs({{.*}} : tensor<128xf32>, tensor<128xf32>)
-// CHECK: %[[CSPEC:.*]]:2 = scf.for %{{.*}} = %[[ZERO]] to %[[LOG]] {{.*}} iter_args({{.*}} = %[[CSIG]]#0, {{.*}} = %[[CSIG]]#1) -> (tensor<4x256xf32>, tensor<4x256xf32>)
-// CHECK: %[[SUMS:.*]]:2 = scf.for %[[FEATURE:.*]] = %[[ZERO]] to %[[M]] step %[[TILE]] iter_args(%[[NUM:.*]] = %{{.*}}, %[[DEN:.*]] = %{{.*}}) -> (tensor<1x4x128x32xf32>, tensor<1x4x128xf32>)
-// CHECK:   %[[SIG:.*]]:2 = linalg.generic {{.*}} outs({{.*}} : tensor<1x4x33x256xf32>, tensor<1x4x33x256xf32>)
+// CHECK: %[[CSPEC:.*]]:2 = scf.for %{{.*}} = %[[ZERO]] to %[[LOG]] {{.*}} iter_args({{.*}} = %[[CSIG]]#0, {{.*}} = %[[CSIG]]#1) -> (tensor<1x256xf32>, tensor<1x256xf32>)
+// CHECK: %[[SUMS:.*]]:2 = scf.for %[[FEATURE:.*]] = %[[ZERO]] to %[[M]] step %[[TILE]] iter_args(%[[NUM:.*]] = %{{.*}}, %[[DEN:.*]] = %{{.*}}) -> (tensor<1x1x128x32xf32>, tensor<1x1x128xf32>)
+// CHECK:   %[[SIG:.*]]:2 = linalg.generic {{.*}} outs({{.*}} : tensor<1x1x33x256xf32>, tensor<1x1x33x256xf32>)
 // CHECK:   %[[SPEC:.*]]:2 = scf.for %{{.*}} = %[[ZERO]] to %[[LOG]] {{.*}} iter_args({{.*}} = %[[SIG]]#0, {{.*}} = %[[SIG]]#1)
 // CHECK:     tensor.extract %[[FWD]]#0
 // CHECK:   %[[PROD:.*]]:2 = linalg.generic {{.*}} ins(%[[SPEC]]#0, %[[SPEC]]#1, %[[CSPEC]]#0, %[[CSPEC]]#1 :
 // CHECK:   %[[CONV:.*]]:2 = scf.for %{{.*}} = %[[ZERO]] to %[[LOG]] {{.*}} iter_args({{.*}} = %{{.*}}, {{.*}} = %{{.*}})
 // CHECK:     tensor.extract %[[INV]]#0
-// CHECK:   %[[QT:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, %[[FEATURE]]] [1, 4, 128, 2]
-// CHECK:   %[[NEXT_NUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QT]] : tensor<1x4x128x2xf32>) outs(%[[NUM]] : tensor<1x4x128x32xf32>)
+// CHECK:   %[[QT:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, %[[FEATURE]]] [1, 1, 128, 2]
+// CHECK:   %[[NEXT_NUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QT]] : tensor<1x1x128x2xf32>) outs(%[[NUM]] : tensor<1x1x128x32xf32>)
 // CHECK:     tensor.extract %[[CONV]]#0
 // CHECK:     tensor.extract %[[CONV]]#1
-// CHECK:   %[[NEXT_DEN:.*]] = linalg.generic {{.*}} ins(%[[QT]] : tensor<1x4x128x2xf32>) outs(%[[DEN]] : tensor<1x4x128xf32>)
+// CHECK:   %[[NEXT_DEN:.*]] = linalg.generic {{.*}} ins(%[[QT]] : tensor<1x1x128x2xf32>) outs(%[[DEN]] : tensor<1x1x128xf32>)
 // CHECK:   scf.yield %[[NEXT_NUM]], %[[NEXT_DEN]]
-// CHECK: linalg.generic {{.*}} ins(%[[SUMS]]#1 : tensor<1x4x128xf32>) outs(%[[SUMS]]#0 : tensor<1x4x128x32xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[SUMS]]#1 : tensor<1x1x128xf32>) outs(%[[SUMS]]#0 : tensor<1x1x128x32xf32>)
 // TILED-LABEL: func.func @fft_tiles
 // TILED-NOT: 16x32xf32
 // TILED-NOT: 128x512xf32
@@ -115,19 +131,19 @@ func.func @fft_tiles(%fq: tensor<1x4x128x16xf32>, %fk: tensor<1x4x128x16xf32>, %
 // CHECK-DAG: %[[L:.*]] = arith.constant 37 : index
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : index
-// CHECK: linalg.generic {{.*}} outs({{.*}} : tensor<2x128xf32>, tensor<2x128xf32>)
+// CHECK: linalg.generic {{.*}} outs({{.*}} : tensor<1x128xf32>, tensor<1x128xf32>)
 // CHECK:   arith.cmpi ult
 // CHECK:   arith.cmpi uge
 // CHECK:   arith.andi
-// CHECK: %[[KV:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x4x4xf32>)
-// CHECK: %[[KSUM:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x4xf32>)
+// CHECK: %[[KV:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x4x4xf32>)
+// CHECK: %[[KSUM:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x4xf32>)
 // CHECK: %[[MEAN_NUM:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[KV]] :
 // CHECK: %[[MEAN_DEN:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[KSUM]] :
 // CHECK: %[[WEIGHTS:.*]]:2 = scf.for %{{.*}} = %[[ZERO]] to %[[L]] step %[[ONE]]
-// CHECK:   tensor.extract_slice %{{.*}} [2, 1] [1, 1] : tensor<2x73xf32> to tensor<2xf32>
-// CHECK: %[[NUM0:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x37xf32>) outs(%[[MEAN_NUM]] : tensor<1x2x37x4xf32>)
-// CHECK: %[[DEN0:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x37xf32>) outs(%[[MEAN_DEN]] : tensor<1x2x37xf32>)
-// CHECK: linalg.generic {{.*}} outs({{.*}} : tensor<1x2x10x128xf32>, tensor<1x2x10x128xf32>)
+// CHECK:   tensor.extract_slice %{{.*}} [1, 1] [1, 1] : tensor<1x73xf32> to tensor<1xf32>
+// CHECK: %[[NUM0:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x37xf32>) outs(%[[MEAN_NUM]] : tensor<1x1x37x4xf32>)
+// CHECK: %[[DEN0:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x37xf32>) outs(%[[MEAN_DEN]] : tensor<1x1x37xf32>)
+// CHECK: linalg.generic {{.*}} outs({{.*}} : tensor<1x1x10x128xf32>, tensor<1x1x10x128xf32>)
 // CHECK:     tensor.extract %[[KV]]
 // CHECK:     tensor.extract %[[KSUM]]
 // CHECK:     arith.subf
@@ -143,9 +159,9 @@ func.func @fft_causal(%fq: tensor<1x2x37x4xf32>, %fk: tensor<1x2x37x4xf32>, %v: 
 // weighted by c[L − 1 + j − i].
 
 // CHECK-LABEL: func.func @toeplitz_direct
-// CHECK: %[[SCORES:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x37x37xf32>)
-// CHECK: linalg.generic {{.*}} outs(%[[SCORES]] : tensor<1x2x37x37xf32>)
-// CHECK:   tensor.extract %{{.*}} : tensor<2x73xf32>
+// CHECK: %[[SCORES:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x37x37xf32>)
+// CHECK: linalg.generic {{.*}} outs(%[[SCORES]] : tensor<1x1x37x37xf32>)
+// CHECK:   tensor.extract %{{.*}} : tensor<1x73xf32>
 func.func @toeplitz_direct(%fq: tensor<1x2x37x4xf32>, %fk: tensor<1x2x37x4xf32>, %v: tensor<1x2x37x4xf32>, %c: tensor<2x73xf32>) -> tensor<1x2x37x4xf32> {
   %o = tfm.linear_attention %fq, %fk, %v toeplitz(%c : tensor<2x73xf32>) impl(direct)
       : tensor<1x2x37x4xf32>, tensor<1x2x37x4xf32>, tensor<1x2x37x4xf32>
