@@ -2,12 +2,10 @@
 
 // tfm.rfft: power-of-two n, Bluestein (n not a power of two), zero padding,
 // truncation, a leading and a middle axis, n = 1, a dynamic input length,
-// and a long transform. The axes are written out non-negative: tfmc's shape
-// contract misreads a negative axis (it compares the unsigned attribute with
-// 0), which the lowering itself handles (see the FileCheck test).
+// and a long transform; default, negative and explicit axes.
 
 func.func @rfft_pow2(%x: tensor<3x64xf32>) -> (tensor<3x33xf32>, tensor<3x33xf32>) {
-  %re, %im = tfm.rfft %x {axis = 1 : i64} : tensor<3x64xf32>
+  %re, %im = tfm.rfft %x : tensor<3x64xf32>
   return %re, %im : tensor<3x33xf32>, tensor<3x33xf32>
 }
 
@@ -17,7 +15,7 @@ func.func @rfft_bluestein(%x: tensor<3x100xf32>) -> (tensor<3x51xf32>, tensor<3x
 }
 
 func.func @rfft_pad(%x: tensor<2x37xf32>) -> (tensor<2x33xf32>, tensor<2x33xf32>) {
-  %re, %im = tfm.rfft %x {n = 64 : i64, axis = 1 : i64} : tensor<2x37xf32>
+  %re, %im = tfm.rfft %x {n = 64 : i64} : tensor<2x37xf32>
   return %re, %im : tensor<2x33xf32>, tensor<2x33xf32>
 }
 
@@ -32,7 +30,7 @@ func.func @rfft_axis0(%x: tensor<37x3xf32>) -> (tensor<19x3xf32>, tensor<19x3xf3
 }
 
 func.func @rfft_middle(%x: tensor<2x24x3xf32>) -> (tensor<2x13x3xf32>, tensor<2x13x3xf32>) {
-  %re, %im = tfm.rfft %x {axis = 1 : i64} : tensor<2x24x3xf32>
+  %re, %im = tfm.rfft %x {axis = -2 : i64} : tensor<2x24x3xf32>
   return %re, %im : tensor<2x13x3xf32>, tensor<2x13x3xf32>
 }
 
@@ -59,12 +57,12 @@ func.func @rfft_bluestein_long(%x: tensor<1x3000xf32>) -> (tensor<1x1501xf32>, t
 // tfm.irfft: even and odd n, power of two or not, an inner axis, n = 1.
 
 func.func @irfft_pow2(%re: tensor<3x33xf32>, %im: tensor<3x33xf32>) -> tensor<3x64xf32> {
-  %x = tfm.irfft %re, %im {n = 64 : i64, axis = 1 : i64} : tensor<3x33xf32>
+  %x = tfm.irfft %re, %im {n = 64 : i64} : tensor<3x33xf32>
   return %x : tensor<3x64xf32>
 }
 
 func.func @irfft_odd(%re: tensor<3x19xf32>, %im: tensor<3x19xf32>) -> tensor<3x37xf32> {
-  %x = tfm.irfft %re, %im {n = 37 : i64, axis = 1 : i64} : tensor<3x19xf32>
+  %x = tfm.irfft %re, %im {n = 37 : i64, axis = -1 : i64} : tensor<3x19xf32>
   return %x : tensor<3x37xf32>
 }
 
