@@ -14,8 +14,14 @@ using namespace mlir::tfm;
 static constexpr llvm::StringLiteral kLaunchPrefix = "__tfm_launch_";
 static constexpr llvm::StringLiteral kParallelFor = "tfm_rt_parallel_for";
 
-static const unsigned char kRuntimeBitcode[] = {
-#include "RuntimeBitcode.inc"
+static const unsigned char kThreadPoolBitcode[] = {
+#include "ThreadPoolBitcode.inc"
+};
+static const unsigned char kModelBitcode[] = {
+#include "ModelBitcode.inc"
+};
+static const unsigned char kMainBitcode[] = {
+#include "MainBitcode.inc"
 };
 
 /// `void <body>.trampoline(ptr context, i64 begin, i64 end)`: loads the
@@ -86,27 +92,47 @@ llvm::Error tfm::lowerParallelLaunches(llvm::Module &module) {
   return llvm::Error::success();
 }
 
-llvm::Error tfm::linkRuntime(llvm::Module &module) {
-  if (!module.getFunction(kParallelFor))
-    return llvm::Error::success();
+/// Links one embedded runtime module into `module`: with `onlyNeeded`, just
+/// the definitions `module` references (transitively). Linked definitions
+/// become internal to this object, except those named in `keepExternal`.
+static llvm::Error linkBitcode(llvm::Module &module,
+                               llvm::ArrayRef<unsigned char> bitcode,
+                               llvm::StringRef name, bool onlyNeeded,
+                               llvm::ArrayRef<llvm::StringRef> keepExternal) {
   auto buffer = llvm::MemoryBuffer::getMemBuffer(
-      StringRef(reinterpret_cast<const char *>(kRuntimeBitcode),
-                sizeof(kRuntimeBitcode)),
-      "tfm_runtime.bc", /*RequiresNullTerminator=*/false);
+      StringRef(reinterpret_cast<const char *>(bitcode.data()),
+                bitcode.size()),
+      name, /*RequiresNullTerminator=*/false);
   auto runtime = llvm::parseBitcodeFile(*buffer, module.getContext());
   if (!runtime)
     return runtime.takeError();
   (*runtime)->setTargetTriple(module.getTargetTriple());
   (*runtime)->setDataLayout(module.getDataLayout());
-  // Every runtime definition becomes internal to this object.
   llvm::StringSet<> runtimeSymbols;
   for (llvm::GlobalValue &value : (*runtime)->global_values())
-    if (!value.isDeclaration())
+    if (!value.isDeclaration() && !llvm::is_contained(keepExternal,
+                                                      value.getName()))
       runtimeSymbols.insert(value.getName());
-  if (llvm::Linker::linkModules(module, std::move(*runtime)))
-    return llvm::createStringError("linking the runtime failed");
+  unsigned flags = onlyNeeded ? llvm::Linker::Flags::LinkOnlyNeeded
+                              : llvm::Linker::Flags::None;
+  if (llvm::Linker::linkModules(module, std::move(*runtime), flags))
+    return llvm::createStringError("linking the runtime's " + name.str() +
+                                   " failed");
   for (llvm::GlobalValue &value : module.global_values())
     if (!value.isDeclaration() && runtimeSymbols.contains(value.getName()))
       value.setLinkage(llvm::GlobalValue::InternalLinkage);
   return llvm::Error::success();
+}
+
+llvm::Error tfm::linkRuntime(llvm::Module &module) {
+  if (llvm::Error error = linkBitcode(module, kThreadPoolBitcode,
+                                      "ThreadPool.bc", /*onlyNeeded=*/true, {}))
+    return error;
+  return linkBitcode(module, kModelBitcode, "Model.bc", /*onlyNeeded=*/true,
+                     {});
+}
+
+llvm::Error tfm::linkProgramMain(llvm::Module &module) {
+  return linkBitcode(module, kMainBitcode, "Main.bc", /*onlyNeeded=*/false,
+                     {"main"});
 }

@@ -1,17 +1,22 @@
 //===- tfmc.cpp - the tfm compiler driver ---------------------------------===//
 //
-// Parses tfm IR, runs the CPU pipeline up to the stage `--emit` names, and
-// writes that stage: IR text, LLVM IR, assembly, an object file with its C
-// header, or a shared library.
+// Parses tfm IR, or imports a model file (a Hugging Face config.json) whose
+// weights come from safetensors at load time; runs the CPU pipeline up to
+// the stage `--emit` names, and writes that stage: IR text, LLVM IR,
+// assembly, an object file with its C header, a shared library, or (for
+// models) an executable.
 //
 //===----------------------------------------------------------------------===//
 #include "IrDump.h"
 
 #include "tfm/IR/TfmDialect.h"
+#include "tfmc/Import/Import.h"
 #include "tfmc/Pipelines/Pipelines.h"
 #include "tfmc/Target/EntryPoints.h"
+#include "tfmc/Target/ModelEntryPoints.h"
 #include "tfmc/Target/ObjectEmitter.h"
 #include "tfmc/Target/Runtime.h"
+#include "tfmc/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -41,7 +46,7 @@ using namespace mlir;
 
 namespace {
 
-enum class Emit { Tfm, Linalg, LLVMMlir, LLVMIR, Asm, Obj, So };
+enum class Emit { Import, Tfm, Linalg, LLVMMlir, LLVMIR, Asm, Obj, So, Exe };
 
 struct Options {
   std::string input;
@@ -55,6 +60,10 @@ struct Options {
   std::string dumpIrDir;
   bool timing = false;
   tfm::CodegenOptions codegen;
+  // Models only.
+  std::string weights;
+  std::optional<int64_t> randomSeed;
+  std::string name;
 };
 
 /// Prints one error line and returns the driver's failure exit code.
@@ -64,15 +73,47 @@ int fail(const std::string &message) {
 }
 
 bool emitsText(Emit emit) {
-  return emit == Emit::Tfm || emit == Emit::Linalg || emit == Emit::LLVMMlir ||
-         emit == Emit::LLVMIR || emit == Emit::Asm;
+  return emit == Emit::Import || emit == Emit::Tfm || emit == Emit::Linalg ||
+         emit == Emit::LLVMMlir || emit == Emit::LLVMIR || emit == Emit::Asm;
+}
+
+/// Model files are JSON; everything else is tfm IR.
+bool isModelFile(llvm::StringRef path) {
+  return llvm::sys::path::extension(path) == ".json";
+}
+
+/// A C identifier made of `text`: other characters become '_'.
+std::string identifierFrom(llvm::StringRef text) {
+  std::string id;
+  for (char c : text)
+    id += llvm::isAlnum(c) ? c : '_';
+  if (id.empty() || llvm::isDigit(id.front()))
+    id = "model_" + id;
+  return id;
+}
+
+/// The C prefix of a model's API: --name, else the output's stem, else the
+/// directory holding the model file (MODEL/config.json -> MODEL).
+std::string modelName(const Options &options) {
+  if (!options.name.empty())
+    return options.name;
+  if (!options.output.empty() && options.output != "-")
+    return identifierFrom(llvm::sys::path::stem(options.output));
+  llvm::SmallString<128> directory(options.input);
+  llvm::sys::fs::make_absolute(directory);
+  return identifierFrom(
+      llvm::sys::path::filename(llvm::sys::path::parent_path(directory)));
 }
 
 std::string defaultOutput(const Options &options) {
   if (emitsText(options.emit))
     return "-";
-  llvm::SmallString<128> path(llvm::sys::path::filename(options.input));
-  llvm::sys::path::replace_extension(path, options.emit == Emit::So ? "so" : "o");
+  llvm::SmallString<128> path(isModelFile(options.input)
+                                  ? llvm::StringRef(modelName(options))
+                                  : llvm::sys::path::filename(options.input));
+  if (options.emit != Emit::Exe)
+    llvm::sys::path::replace_extension(path,
+                                       options.emit == Emit::So ? "so" : "o");
   return std::string(path);
 }
 
@@ -120,17 +161,20 @@ bool checkPassNames(const std::vector<std::string> &requested,
   return true;
 }
 
-/// Links an object into a shared library with the system C compiler driver.
-bool linkSharedLibrary(llvm::StringRef object, llvm::StringRef output) {
+/// Links an object into a shared library or an executable with the system
+/// C compiler driver.
+bool linkObject(llvm::StringRef object, llvm::StringRef output, bool shared) {
   llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
   if (!cc) {
-    fail("no C compiler driver ('cc') on PATH to link a shared library; "
+    fail("no C compiler driver ('cc') on PATH to link the output; "
          "use --emit=obj and link it yourself");
     return false;
   }
   std::string objectPath = object.str(), outputPath = output.str();
-  llvm::SmallVector<llvm::StringRef> args = {*cc, "-shared", "-o", outputPath,
-                                             objectPath, "-lm"};
+  llvm::SmallVector<llvm::StringRef> args = {*cc, "-o", outputPath, objectPath,
+                                             "-lm", "-lpthread"};
+  if (shared)
+    args.insert(args.begin() + 1, "-shared");
   std::string message;
   if (llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &message) !=
       0) {
@@ -138,6 +182,69 @@ bool linkSharedLibrary(llvm::StringRef object, llvm::StringRef output) {
                      message.empty() ? "" : ": ", message));
     return false;
   }
+  return true;
+}
+
+/// Imports the model file into `module`, and unless only the import is
+/// wanted, turns its weights into arguments of @forward and checks them
+/// against --weights. Returns the model's C API.
+FailureOr<tfm::ModelSignature> loadModel(MLIRContext &context,
+                                         const Options &options,
+                                         OwningOpRef<ModuleOp> &module) {
+  std::optional<tfm::SafetensorsFile> weights;
+  if (!options.weights.empty()) {
+    auto file = tfm::SafetensorsFile::open(options.weights);
+    if (!file) {
+      fail(llvm::toString(file.takeError()));
+      return failure();
+    }
+    weights = std::move(*file);
+  }
+  tfm::ImportOptions importOptions;
+  importOptions.weights = weights ? &*weights : nullptr;
+  auto imported = tfm::importModel(context, options.input, importOptions);
+  if (!imported) {
+    fail(llvm::toString(imported.takeError()));
+    return failure();
+  }
+  module = std::move(*imported);
+  if (options.emit == Emit::Import)
+    return tfm::ModelSignature();
+
+  PassManager pm(&context);
+  pm.addPass(tfm::createTfmWeightsToArguments());
+  if (failed(pm.run(*module)))
+    return failure();
+  auto signature = tfm::analyzeModel(*module, modelName(options));
+  if (failed(signature))
+    return failure();
+  if (weights)
+    if (llvm::Error error =
+            tfm::checkWeights(*weights, signature->storedSpecs())) {
+      fail(llvm::toString(std::move(error)));
+      return failure();
+    }
+  signature->randomSeed = options.randomSeed.value_or(-1);
+  return signature;
+}
+
+/// Flags that only make sense for one kind of input.
+bool checkInputKind(const Options &options, bool model) {
+  if (model) {
+    if (!options.name.empty() && options.name != identifierFrom(options.name))
+      return !fail("--name: '" + options.name + "' is not a C identifier");
+    return true;
+  }
+  const char *modelFlag = options.emit == Emit::Import ? "--emit=import"
+                          : options.emit == Emit::Exe  ? "--emit=exe"
+                          : !options.weights.empty()   ? "--weights"
+                          : options.randomSeed         ? "--random-weights"
+                          : !options.name.empty()      ? "--name"
+                                                       : nullptr;
+  if (modelFlag)
+    return !fail(fmt::format("{} applies to model files (config.json); '{}' "
+                             "is tfm IR",
+                             modelFlag, options.input));
   return true;
 }
 
@@ -153,20 +260,34 @@ int compile(const Options &options) {
   context.printOpOnDiagnostic(false); // the source location says enough
 
   std::string errorMessage;
-  auto file = openInputFile(options.input, &errorMessage);
-  if (!file)
-    return fail(errorMessage);
-  auto sourceMgr = std::make_shared<llvm::SourceMgr>();
-  sourceMgr->AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  SourceMgrDiagnosticHandler diagnostics(*sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module)
+  bool isModel = isModelFile(options.input);
+  if (!checkInputKind(options, isModel))
     return 1;
+  OwningOpRef<ModuleOp> module;
+  std::optional<tfm::ModelSignature> model;
+  auto sourceMgr = std::make_shared<llvm::SourceMgr>();
+  SourceMgrDiagnosticHandler diagnostics(*sourceMgr, &context);
+  if (isModel) {
+    FailureOr<tfm::ModelSignature> loaded =
+        loadModel(context, options, module);
+    if (failed(loaded))
+      return 1;
+    model = std::move(*loaded);
+  } else {
+    auto file = openInputFile(options.input, &errorMessage);
+    if (!file)
+      return fail(errorMessage);
+    sourceMgr->AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return 1;
+  }
 
-  bool needsMachineCode = !(options.emit == Emit::Tfm ||
+  bool needsMachineCode = !(options.emit == Emit::Import ||
+                            options.emit == Emit::Tfm ||
                             options.emit == Emit::Linalg);
   std::vector<tfm::EntrySignature> signatures;
-  if (needsMachineCode) {
+  if (needsMachineCode && !model) {
     WalkResult weights = module->walk([](tfm::WeightOp weight) {
       weight.emitError() << "weight '" << weight.getName()
                          << "' has no value: code generation for .mlir "
@@ -179,6 +300,23 @@ int compile(const Options &options) {
     if (failed(analyzed))
       return 1;
     signatures = std::move(*analyzed);
+  }
+
+  std::string outputPath =
+      options.output.empty() ? defaultOutput(options) : options.output;
+  auto openOutput = [&]() {
+    auto out = openOutputFile(outputPath, &errorMessage);
+    if (!out)
+      fail(errorMessage);
+    return out;
+  };
+  if (options.emit == Emit::Import) {
+    auto out = openOutput();
+    if (!out)
+      return 1;
+    module->print(out->os());
+    out->keep();
+    return 0;
   }
 
   PassManager pm(&context);
@@ -216,14 +354,6 @@ int compile(const Options &options) {
   if (failed(pm.run(*module)))
     return 1;
 
-  std::string outputPath =
-      options.output.empty() ? defaultOutput(options) : options.output;
-  auto openOutput = [&]() {
-    auto out = openOutputFile(outputPath, &errorMessage);
-    if (!out)
-      fail(errorMessage);
-    return out;
-  };
   if (!needsMachineCode || options.emit == Emit::LLVMMlir) {
     auto out = openOutput();
     if (!out)
@@ -238,8 +368,11 @@ int compile(const Options &options) {
       translateModuleToLLVMIR(*module, llvmContext, options.input);
   if (!llvmModule)
     return fail("translation to LLVM IR failed");
-  if (failed(tfm::emitEntryPoints(*llvmModule, signatures,
-                                  module->getLoc())))
+  if (model ? failed(tfm::emitModelEntryPoints(
+                  *llvmModule, *model, options.emit == Emit::Exe,
+                  module->getLoc()))
+            : failed(tfm::emitEntryPoints(*llvmModule, signatures,
+                                          module->getLoc())))
     return 1;
   if (llvm::Error error = tfm::lowerParallelLaunches(*llvmModule))
     return fail("internal error: " + llvm::toString(std::move(error)));
@@ -252,6 +385,9 @@ int compile(const Options &options) {
   if (!machine)
     return fail(llvm::toString(machine.takeError()));
   tfm::optimizeModule(*llvmModule, **machine, options.optLevel);
+  if (options.emit == Emit::Exe)
+    if (llvm::Error error = tfm::linkProgramMain(*llvmModule))
+      return fail("internal error: " + llvm::toString(std::move(error)));
   if (llvm::Error error = tfm::linkRuntime(*llvmModule))
     return fail("internal error: " + llvm::toString(std::move(error)));
 
@@ -264,10 +400,12 @@ int compile(const Options &options) {
     return 0;
   }
 
-  // Object code: assembly, an object, or an object linked into a .so.
+  // Object code: assembly, an object, or an object linked into a .so or an
+  // executable.
+  bool linked = options.emit == Emit::So || options.emit == Emit::Exe;
   std::string objectPath = outputPath;
   llvm::SmallString<128> tempObject;
-  if (options.emit == Emit::So) {
+  if (linked) {
     if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
             "tfmc", "o", tempObject))
       return fail("cannot create a temporary object: " + ec.message());
@@ -283,10 +421,10 @@ int compile(const Options &options) {
       return fail(llvm::toString(std::move(error)));
     out->keep();
   }
-  if (options.emit == Emit::So) {
-    bool linked = linkSharedLibrary(objectPath, outputPath);
+  if (linked) {
+    bool ok = linkObject(objectPath, outputPath, options.emit == Emit::So);
     llvm::sys::fs::remove(objectPath);
-    if (!linked)
+    if (!ok)
       return 1;
   }
   if (options.emit == Emit::Obj || options.emit == Emit::So) {
@@ -303,7 +441,8 @@ int compile(const Options &options) {
     auto out = openOutputFile(path, &errorMessage);
     if (!out)
       return fail(errorMessage);
-    out->os() << tfm::renderHeader(guard, signatures);
+    out->os() << (model ? tfm::renderModelHeader(guard, *model)
+                        : tfm::renderHeader(guard, signatures));
     out->keep();
   }
   return 0;
@@ -312,22 +451,27 @@ int compile(const Options &options) {
 } // namespace
 
 int main(int argc, char **argv) {
-  CLI::App app{"tfmc: compiles tfm IR to optimized object code for x86-64"};
+  CLI::App app{"tfmc: compiles tfm IR or a model file (Hugging Face "
+               "config.json) to optimized object code for x86-64"};
   Options options;
-  app.add_option("input", options.input, "Input file (.mlir in the tfm dialect)")
+  app.add_option("input", options.input,
+                 "Input file: .mlir in the tfm dialect, or a model's "
+                 "config.json")
       ->required();
   app.add_option("-o,--output", options.output,
                  "Output path (default: stdout for text stages, INPUT.o or "
-                 "INPUT.so otherwise)");
+                 "INPUT.so otherwise; NAME.o, NAME.so or NAME for models)");
   std::map<std::string, Emit> emitNames = {
-      {"tfm", Emit::Tfm},         {"linalg", Emit::Linalg},
-      {"llvm-mlir", Emit::LLVMMlir}, {"llvm-ir", Emit::LLVMIR},
-      {"asm", Emit::Asm},         {"obj", Emit::Obj},
-      {"so", Emit::So}};
+      {"import", Emit::Import},      {"tfm", Emit::Tfm},
+      {"linalg", Emit::Linalg},      {"llvm-mlir", Emit::LLVMMlir},
+      {"llvm-ir", Emit::LLVMIR},     {"asm", Emit::Asm},
+      {"obj", Emit::Obj},            {"so", Emit::So},
+      {"exe", Emit::Exe}};
   app.add_option("--emit", options.emit,
-                 "What to write: tfm (after tfm rewrites), linalg, llvm-mlir "
-                 "(LLVM dialect), llvm-ir, asm, obj (object + C header), so "
-                 "(shared library + C header)")
+                 "What to write: import (a model's tfm IR as imported), tfm "
+                 "(after tfm rewrites), linalg, llvm-mlir (LLVM dialect), "
+                 "llvm-ir, asm, obj (object + C header), so (shared library + "
+                 "C header), exe (a model as a program)")
       ->transform(CLI::CheckedTransformer(emitNames, CLI::ignore_case));
   app.add_option("-O", options.optLevel, "LLVM optimization level, 0 to 3")
       ->check(CLI::Range(0u, 3u));
@@ -348,6 +492,16 @@ int main(int argc, char **argv) {
                  "Target CPU (default: the host CPU and its features)");
   app.add_option("--target-triple", options.codegen.triple,
                  "Target triple (default: the host's)");
+  app.add_option("--weights", options.weights,
+                 "Models: the safetensors file to check the model against at "
+                 "compile time (it is loaded again at run time)");
+  app.add_option("--random-weights", options.randomSeed,
+                 "Models: create() with a NULL path makes seeded random "
+                 "weights (for benchmarks without a checkpoint)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--name", options.name,
+                 "Models: the prefix of the C API, NAME_create ... (default: "
+                 "the output's stem, else the model's directory)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &error) {

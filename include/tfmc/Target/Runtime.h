@@ -13,10 +13,14 @@ namespace mlir::tfm {
 /// and calls `<body>` on a range of iterations.
 llvm::Error lowerParallelLaunches(llvm::Module &module);
 
-/// Links the runtime (lib/Runtime, embedded as bitcode) into `module` when
-/// it uses it, with the runtime's symbols made internal so that several
-/// compiled objects can be linked into one program.
+/// Links the parts of the runtime (lib/Runtime, embedded as bitcode) that
+/// `module` uses into it, with the runtime's symbols made internal so that
+/// several compiled objects can be linked into one program.
 llvm::Error linkRuntime(llvm::Module &module);
+
+/// Links the `main` of `tfmc --emit=exe` programs (lib/Runtime/Main.c) into
+/// `module`, which must define its `tfm_rt_program` descriptor.
+llvm::Error linkProgramMain(llvm::Module &module);
 
 } // namespace mlir::tfm
 

@@ -128,4 +128,42 @@ def TfmSelectImpl : Pass<"tfm-select-impl"> {
   }];
 }
 
+def TfmWeightsToArguments
+    : Pass<"tfm-weights-to-arguments", "::mlir::ModuleOp"> {
+  let summary = "Turn a model's weights into arguments of its entry function";
+  let description = [{
+    A compiled model reads its weights from a file at load time, so code
+    generation takes them as arguments. Each distinct `tfm.weight` of the
+    entry function (`@forward` by default) becomes a trailing argument of
+    its type, in order of first use, marked `tfm.weight = "<name>"` and
+    keeping the op's attributes that say how the file stores it:
+    `tfm.transposed` (the file holds the transpose, as GPT-2's Conv1D
+    weights), `tfm.stacked` (the tensors named with `*` replaced by 0, 1, ...
+    stacked along the leading dim, one per layer of a layer loop). These
+    argument attributes are the model's weight table, from which the driver
+    generates the loader's checks of names and shapes. Other functions
+    receive weights from the entry function; a `tfm.weight` inside one is an
+    error, as are two uses of one name with different types or storage.
+
+    ```mlir
+    func.func @forward(%ids: tensor<?x?xi32>) -> tensor<?x?x8xf32> {
+      %e = tfm.weight "embed.weight" : tensor<100x8xf32>
+      %x = tfm.embedding %e[%ids] : tensor<100x8xf32>, tensor<?x?xi32>
+      return %x : tensor<?x?x8xf32>
+    }
+    // becomes
+    func.func @forward(%ids: tensor<?x?xi32>,
+                       %arg1: tensor<100x8xf32> {tfm.weight = "embed.weight"})
+        -> tensor<?x?x8xf32> {
+      %x = tfm.embedding %arg1[%ids] : tensor<100x8xf32>, tensor<?x?xi32>
+      return %x : tensor<?x?x8xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"forward\"",
+           "The function whose weights become arguments">
+  ];
+}
+
 #endif // TFMC_TRANSFORMS_PASSES

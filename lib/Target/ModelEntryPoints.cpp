@@ -1,0 +1,409 @@
+//===- ModelEntryPoints.cpp - the C API of a compiled model ---------------===//
+#include "tfmc/Target/ModelEntryPoints.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/IR/IRBuilder.h"
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+/// Size of the thread-local buffer behind tfm_last_error; the same buffer
+/// the entry points of plain .mlir functions write.
+static constexpr unsigned kErrorBufferSize = 512;
+
+std::vector<WeightSpec> ModelSignature::storedSpecs() const {
+  std::vector<WeightSpec> specs;
+  for (const ModelWeight &weight : weights) {
+    if (!weight.stack) {
+      specs.push_back(weight.stored);
+      continue;
+    }
+    auto [head, tail] = llvm::StringRef(weight.stored.name).split('*');
+    for (int64_t i = 0; i < weight.stack; ++i)
+      specs.push_back({(head + llvm::Twine(i) + tail).str(),
+                       weight.stored.shape});
+  }
+  return specs;
+}
+
+//===----------------------------------------------------------------------===//
+// Analysis
+//===----------------------------------------------------------------------===//
+
+FailureOr<ModelSignature> tfm::analyzeModel(ModuleOp module,
+                                            llvm::StringRef name,
+                                            llvm::StringRef entry) {
+  auto func = module.lookupSymbol<func::FuncOp>(entry);
+  if (!func)
+    return module.emitError() << "a model needs a function @" << entry;
+  ModelSignature signature;
+  signature.name = name.str();
+  signature.entry = entry.str();
+
+  auto tokens = func.getNumArguments()
+                    ? dyn_cast<RankedTensorType>(func.getArgument(0).getType())
+                    : RankedTensorType();
+  if (!tokens || tokens.getRank() != 2 || tokens.getDimSize(0) != 1 ||
+      !tokens.isDynamicDim(1) ||
+      !tokens.getElementType().isSignlessInteger(32))
+    return func.emitError() << "@" << entry
+                            << " must take the token ids as tensor<1x?xi32> "
+                               "first";
+  auto results = func.getFunctionType().getResults();
+  auto output = results.size() == 1
+                    ? dyn_cast<RankedTensorType>(results.front())
+                    : RankedTensorType();
+  if (!output || output.getRank() != 3 || output.getDimSize(0) != 1 ||
+      !output.isDynamicDim(1) || output.isDynamicDim(2) ||
+      !output.getElementType().isF32())
+    return func.emitError() << "@" << entry
+                            << " must return one tensor<1x?xNxf32>";
+  signature.outputSize = output.getDimSize(2);
+
+  for (unsigned i = 1; i < func.getNumArguments(); ++i) {
+    auto weightName = func.getArgAttrOfType<StringAttr>(i, "tfm.weight");
+    auto type = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
+    if (!weightName || !type || !type.hasStaticShape() ||
+        !type.getElementType().isF32())
+      return func.emitError()
+             << "argument " << i << " of @" << entry
+             << " is not an f32 weight of static shape marked tfm.weight "
+                "(run tfm-weights-to-arguments)";
+    ModelWeight weight;
+    weight.stored.name = weightName.str();
+    llvm::ArrayRef<int64_t> shape = type.getShape();
+    if (func.getArgAttr(i, "tfm.stacked")) {
+      if (type.getRank() < 1 || !weightName.getValue().contains('*'))
+        return func.emitError() << "stacked weight '" << weightName.getValue()
+                                << "' needs a leading dim and a '*' in its "
+                                   "name";
+      weight.stack = shape.front();
+      shape = shape.drop_front();
+    }
+    weight.stored.shape.assign(shape.begin(), shape.end());
+    weight.transposed = static_cast<bool>(func.getArgAttr(i, "tfm.transposed"));
+    if (weight.transposed) {
+      if (shape.size() != 2)
+        return func.emitError() << "weight '" << weightName.getValue()
+                                << "' is stored transposed but not 2-D";
+      std::swap(weight.stored.shape[0], weight.stored.shape[1]);
+    }
+    signature.weights.push_back(std::move(weight));
+  }
+
+  auto vocab = module->getAttrOfType<IntegerAttr>(kVocabSizeAttr);
+  if (!vocab || vocab.getInt() < 1)
+    return module.emitError() << "a model module needs a positive "
+                              << kVocabSizeAttr << " attribute";
+  signature.vocabSize = vocab.getInt();
+  if (auto positions = module->getAttrOfType<IntegerAttr>(kMaxPositionsAttr))
+    signature.maxPositions = positions.getInt();
+  if (auto kind = module->getAttrOfType<StringAttr>(kOutputAttr))
+    signature.outputsLogits = kind.getValue() != "hidden_states";
+  if (auto arch = module->getAttrOfType<StringAttr>(kArchitectureAttr))
+    signature.architecture = arch.str();
+  return signature;
+}
+
+//===----------------------------------------------------------------------===//
+// Code generation
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Builds the model's C API into an llvm::Module.
+class ModelBuilder {
+public:
+  ModelBuilder(llvm::Module &module, const ModelSignature &signature)
+      : module(module), ctx(module.getContext()), signature(signature),
+        b(ctx) {}
+
+  LogicalResult build(llvm::Function *impl, bool program, Location loc);
+
+private:
+  llvm::GlobalVariable *errorBuffer();
+  llvm::Constant *string(llvm::StringRef text, const llvm::Twine &name);
+  llvm::GlobalVariable *buildDescriptor();
+  llvm::Function *declare(llvm::StringRef name, llvm::Type *result,
+                          llvm::ArrayRef<llvm::Type *> params);
+  llvm::Function *define(llvm::StringRef suffix, llvm::Type *result,
+                         llvm::ArrayRef<llvm::Type *> params);
+  /// (allocated, aligned, offset, sizes..., strides...) of a row-major
+  /// buffer, as the lowered function takes each memref.
+  void appendMemref(SmallVectorImpl<llvm::Value *> &args, llvm::Value *pointer,
+                    llvm::ArrayRef<llvm::Value *> sizes);
+
+  llvm::Module &module;
+  llvm::LLVMContext &ctx;
+  const ModelSignature &signature;
+  llvm::IRBuilder<> b;
+};
+} // namespace
+
+llvm::GlobalVariable *ModelBuilder::errorBuffer() {
+  if (auto *existing = module.getGlobalVariable("tfm_error_buffer"))
+    return existing;
+  auto *type = llvm::ArrayType::get(b.getInt8Ty(), kErrorBufferSize);
+  auto *buffer = new llvm::GlobalVariable(
+      module, type, /*isConstant=*/false, llvm::GlobalValue::WeakODRLinkage,
+      llvm::ConstantAggregateZero::get(type), "tfm_error_buffer", nullptr,
+      llvm::GlobalValue::GeneralDynamicTLSModel);
+  // const char *tfm_last_error(void): the buffer of the calling thread. Weak
+  // so that several compiled objects can be linked into one program.
+  auto *getter = llvm::Function::Create(
+      llvm::FunctionType::get(b.getPtrTy(), false),
+      llvm::GlobalValue::WeakODRLinkage, "tfm_last_error", module);
+  llvm::IRBuilder<> body(llvm::BasicBlock::Create(ctx, "entry", getter));
+  body.CreateRet(body.CreateThreadLocalAddress(buffer));
+  return buffer;
+}
+
+llvm::Constant *ModelBuilder::string(llvm::StringRef text,
+                                     const llvm::Twine &name) {
+  auto *init = llvm::ConstantDataArray::getString(ctx, text);
+  return new llvm::GlobalVariable(module, init->getType(), /*isConstant=*/true,
+                                  llvm::GlobalValue::PrivateLinkage, init,
+                                  name);
+}
+
+/// The tfm_rt_model_desc of lib/Runtime/Model.c: name, weight table (each
+/// {name, rank, shape, transposed, stack}), vocabulary and output sizes,
+/// maximum positions, random seed.
+llvm::GlobalVariable *ModelBuilder::buildDescriptor() {
+  auto *i64 = b.getInt64Ty();
+  auto *ptr = b.getPtrTy();
+  auto *specType = llvm::StructType::get(ctx, {ptr, i64, ptr, i64, i64});
+  std::vector<llvm::Constant *> specs;
+  for (auto [index, weight] : llvm::enumerate(signature.weights)) {
+    const std::vector<int64_t> &shape = weight.stored.shape;
+    auto *shapeInit = llvm::ConstantDataArray::get(
+        ctx, llvm::ArrayRef<uint64_t>(
+                 reinterpret_cast<const uint64_t *>(shape.data()),
+                 shape.size()));
+    auto *shapeGlobal = new llvm::GlobalVariable(
+        module, shapeInit->getType(), /*isConstant=*/true,
+        llvm::GlobalValue::PrivateLinkage, shapeInit,
+        "tfm.weight.shape." + llvm::Twine(index));
+    specs.push_back(llvm::ConstantStruct::get(
+        specType, {string(weight.stored.name,
+                          "tfm.weight.name." + llvm::Twine(index)),
+                   b.getInt64(shape.size()), shapeGlobal,
+                   b.getInt64(weight.transposed), b.getInt64(weight.stack)}));
+  }
+  auto *tableType = llvm::ArrayType::get(specType, specs.size());
+  auto *table = new llvm::GlobalVariable(
+      module, tableType, /*isConstant=*/true,
+      llvm::GlobalValue::PrivateLinkage,
+      llvm::ConstantArray::get(tableType, specs), "tfm.weight.table");
+  auto *descType =
+      llvm::StructType::get(ctx, {ptr, ptr, i64, i64, i64, i64, i64});
+  return new llvm::GlobalVariable(
+      module, descType, /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage,
+      llvm::ConstantStruct::get(
+          descType,
+          {string(signature.name, "tfm.model.name"), table,
+           b.getInt64(specs.size()), b.getInt64(signature.vocabSize),
+           b.getInt64(signature.outputSize), b.getInt64(signature.maxPositions),
+           b.getInt64(signature.randomSeed)}),
+      "tfm.model.desc");
+}
+
+llvm::Function *ModelBuilder::declare(llvm::StringRef name, llvm::Type *result,
+                                      llvm::ArrayRef<llvm::Type *> params) {
+  return llvm::cast<llvm::Function>(
+      module
+          .getOrInsertFunction(name,
+                               llvm::FunctionType::get(result, params, false))
+          .getCallee());
+}
+
+llvm::Function *ModelBuilder::define(llvm::StringRef suffix, llvm::Type *result,
+                                     llvm::ArrayRef<llvm::Type *> params) {
+  auto *function = llvm::Function::Create(
+      llvm::FunctionType::get(result, params, false),
+      llvm::GlobalValue::ExternalLinkage, signature.name + "_" + suffix,
+      module);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", function));
+  return function;
+}
+
+void ModelBuilder::appendMemref(SmallVectorImpl<llvm::Value *> &args,
+                                llvm::Value *pointer,
+                                llvm::ArrayRef<llvm::Value *> sizes) {
+  SmallVector<llvm::Value *> strides(sizes.size());
+  llvm::Value *stride = b.getInt64(1);
+  for (int64_t d = sizes.size() - 1; d >= 0; --d) {
+    strides[d] = stride;
+    stride = b.CreateMul(stride, sizes[d]);
+  }
+  args.append({pointer, pointer, b.getInt64(0)});
+  args.append(sizes.begin(), sizes.end());
+  args.append(strides.begin(), strides.end());
+}
+
+LogicalResult ModelBuilder::build(llvm::Function *impl, bool program,
+                                  Location loc) {
+  auto *i32 = b.getInt32Ty();
+  auto *i64 = b.getInt64Ty();
+  auto *ptr = b.getPtrTy();
+  llvm::GlobalVariable *desc = buildDescriptor();
+  llvm::GlobalVariable *buffer = errorBuffer();
+  llvm::Value *bufferSize = b.getInt64(kErrorBufferSize);
+
+  // int NAME_create(const char *weights_path, tfm_model **out)
+  llvm::Function *create = define("create", i32, {ptr, ptr});
+  b.CreateRet(b.CreateCall(
+      declare("tfm_rt_model_create", i32, {ptr, ptr, ptr, ptr, i64}),
+      {desc, create->getArg(0), create->getArg(1),
+       b.CreateThreadLocalAddress(buffer), bufferSize}));
+
+  // void NAME_destroy(tfm_model *m)
+  llvm::Function *destroy = define("destroy", b.getVoidTy(), {ptr});
+  b.CreateCall(declare("tfm_rt_model_destroy", b.getVoidTy(), {ptr}),
+               {destroy->getArg(0)});
+  b.CreateRetVoid();
+
+  // int NAME_forward(tfm_model *m, const int32_t *tokens, int64_t batch,
+  //                  int64_t seq, float *out)
+  llvm::Function *forward = define("forward", i32, {ptr, ptr, i64, i64, ptr});
+  llvm::Value *model = forward->getArg(0), *tokens = forward->getArg(1),
+              *batch = forward->getArg(2), *seq = forward->getArg(3),
+              *out = forward->getArg(4);
+  llvm::Value *status = b.CreateCall(
+      declare("tfm_rt_check_forward", i32,
+              {ptr, ptr, ptr, i64, i64, ptr, ptr, i64}),
+      {desc, model, tokens, batch, seq, out,
+       b.CreateThreadLocalAddress(buffer), bufferSize});
+  auto *fail = llvm::BasicBlock::Create(ctx, "fail", forward);
+  auto *run = llvm::BasicBlock::Create(ctx, "run", forward);
+  b.CreateCondBr(b.CreateICmpNE(status, b.getInt32(0)), fail, run);
+  b.SetInsertPoint(fail);
+  b.CreateRet(status);
+  b.SetInsertPoint(run);
+  llvm::Value *weights = b.CreateCall(
+      declare("tfm_rt_model_weights", ptr, {ptr}), {model});
+
+  // for (row = 0; row < batch; ++row): the lowered function on one sequence.
+  llvm::BasicBlock *entryBlock = b.GetInsertBlock();
+  auto *loop = llvm::BasicBlock::Create(ctx, "row", forward);
+  auto *done = llvm::BasicBlock::Create(ctx, "done", forward);
+  b.CreateBr(loop);
+  b.SetInsertPoint(loop);
+  llvm::PHINode *row = b.CreatePHI(i64, 2, "row");
+  row->addIncoming(b.getInt64(0), entryBlock);
+  llvm::Value *outputSize = b.getInt64(signature.outputSize);
+  llvm::Value *rowTokens = b.CreateInBoundsGEP(
+      b.getInt32Ty(), tokens, b.CreateMul(row, seq));
+  llvm::Value *rowOut = b.CreateInBoundsGEP(
+      b.getFloatTy(), out, b.CreateMul(b.CreateMul(row, seq), outputSize));
+  SmallVector<llvm::Value *> args;
+  appendMemref(args, rowTokens, {b.getInt64(1), seq});
+  for (auto [index, weight] : llvm::enumerate(signature.weights)) {
+    llvm::Value *data = b.CreateLoad(
+        ptr, b.CreateConstInBoundsGEP1_64(ptr, weights, index));
+    SmallVector<llvm::Value *> sizes;
+    for (int64_t size : weight.stored.shape)
+      sizes.push_back(b.getInt64(size));
+    if (weight.transposed)
+      std::swap(sizes[0], sizes[1]);
+    if (weight.stack)
+      sizes.insert(sizes.begin(), b.getInt64(weight.stack));
+    appendMemref(args, data, sizes);
+  }
+  appendMemref(args, rowOut, {b.getInt64(1), seq, outputSize});
+  if (impl->getFunctionType()->getNumParams() != args.size())
+    return emitError(loc) << "internal error: lowered function '"
+                          << signature.entry << "' takes "
+                          << impl->getFunctionType()->getNumParams()
+                          << " parameters, the model's forward passes "
+                          << args.size();
+  b.CreateCall(impl, args);
+  llvm::Value *next = b.CreateAdd(row, b.getInt64(1));
+  row->addIncoming(next, b.GetInsertBlock());
+  b.CreateCondBr(b.CreateICmpSLT(next, batch), loop, done);
+  b.SetInsertPoint(done);
+  b.CreateRet(b.getInt32(0));
+
+  if (program) {
+    // The descriptor lib/Runtime/Main.c runs the model through.
+    auto *type = llvm::StructType::get(ctx, {ptr, ptr, ptr, ptr, i64, i64, i64});
+    new llvm::GlobalVariable(
+        module, type, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+        llvm::ConstantStruct::get(
+            type, {string(signature.name, "tfm.program.name"), create, forward,
+                   destroy, b.getInt64(signature.outputSize),
+                   b.getInt64(signature.outputsLogits),
+                   b.getInt64(signature.randomSeed >= 0)}),
+        "tfm_rt_program");
+  }
+  return success();
+}
+
+LogicalResult tfm::emitModelEntryPoints(llvm::Module &module,
+                                        const ModelSignature &signature,
+                                        bool program, Location loc) {
+  llvm::Function *impl = module.getFunction(signature.entry);
+  if (!impl)
+    return emitError(loc) << "internal error: no lowered function '"
+                          << signature.entry << "'";
+  impl->setName(signature.name + "." + signature.entry + ".impl");
+  impl->setLinkage(llvm::GlobalValue::InternalLinkage);
+  return ModelBuilder(module, signature).build(impl, program, loc);
+}
+
+//===----------------------------------------------------------------------===//
+// Header
+//===----------------------------------------------------------------------===//
+
+std::string tfm::renderModelHeader(llvm::StringRef guard,
+                                   const ModelSignature &sig) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  std::string upper = llvm::StringRef(sig.name).upper();
+  std::string output = sig.outputsLogits ? "logits" : "hidden states";
+  os << "/* Generated by tfmc: the C API of the model '" << sig.name << "'"
+     << (sig.architecture.empty() ? "" : " (" + sig.architecture + ")")
+     << ".\n"
+        " *\n"
+        " * Every function returns 0, or non-zero with a message from\n"
+        " * tfm_last_error() (per thread); nothing is written on failure. */\n"
+     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+     << "/* Token ids lie in [0, " << upper << "_VOCAB_SIZE); forward writes "
+     << output << " of " << upper << "_OUTPUT_SIZE floats per token";
+  if (sig.maxPositions)
+    os << ";\n * a sequence holds at most " << upper << "_MAX_POSITIONS tokens";
+  os << ". */\n"
+     << "#define " << upper << "_VOCAB_SIZE " << sig.vocabSize << "\n"
+     << "#define " << upper << "_OUTPUT_SIZE " << sig.outputSize << "\n";
+  if (sig.maxPositions)
+    os << "#define " << upper << "_MAX_POSITIONS " << sig.maxPositions << "\n";
+  os << "\n/* The loaded model: its weights, shared by concurrent forward "
+        "calls. */\n"
+        "typedef struct tfm_model tfm_model;\n\n"
+        "/* Maps the safetensors file at weights_path and checks it holds\n"
+        " * exactly the model's "
+     << sig.storedSpecs().size()
+     << " weights with the expected shapes (F32, F16 or\n"
+        " * BF16; converted to f32)."
+     << (sig.randomSeed >= 0
+             ? " A NULL path gives seeded random weights\n * (--random-weights " +
+                   std::to_string(sig.randomSeed) + ")."
+             : "")
+     << " */\nint " << sig.name
+     << "_create(const char *weights_path, tfm_model **out);\n\n"
+        "/* tokens: [batch, seq] ids; out: [batch, seq, "
+     << upper << "_OUTPUT_SIZE] " << output
+     << ",\n * row-major, caller-allocated. Positions start at 0 in each "
+        "row. */\n"
+        "int "
+     << sig.name
+     << "_forward(tfm_model *m, const int32_t *tokens, int64_t batch,\n"
+        "    int64_t seq, float *out);\n\n"
+        "void "
+     << sig.name
+     << "_destroy(tfm_model *m);\n\n"
+        "/* The last error of the calling thread (\"\" after a success). */\n"
+        "const char *tfm_last_error(void);\n"
+     << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
+  return text;
+}
