@@ -139,7 +139,8 @@ static Value buildDirect(OpBuilder &b, Location loc, Value padded,
   SmallVector<AffineMap> maps = {
       AffineMap::get(loops, 0, inputExprs, ctx),
       AffineMap::get(loops, 0, weightExprs, ctx),
-      AffineMap::getMultiDimIdentityMap(loops, ctx).getMajorSubMap(2 + spatial)};
+      AffineMap::getMultiDimIdentityMap(loops, ctx)
+          .getMajorSubMap(2 + spatial)};
   auto generic = linalg::GenericOp::create(
       b, loc, init.getType(), ValueRange{padded, weight}, init, maps, iterators,
       [](OpBuilder &nb, Location l, ValueRange args) {

@@ -73,7 +73,8 @@ private:
     outExprs.push_back(getAffineDimExpr(rank - 1, ctx));
     xExprs.push_back(getAffineDimExpr(rank, ctx));
     AffineMap wMap = AffineMap::get(
-        loops, 0, {getAffineDimExpr(rank - 1, ctx), getAffineDimExpr(rank, ctx)},
+        loops, 0,
+        {getAffineDimExpr(rank - 1, ctx), getAffineDimExpr(rank, ctx)},
         ctx);
     SmallVector<utils::IteratorType> iterators(loops,
                                                utils::IteratorType::parallel);
@@ -86,8 +87,8 @@ private:
          AffineMap::get(loops, 0, outExprs, ctx)},
         iterators, [](OpBuilder &nb, Location l, ValueRange args) {
           Value product = arith::MulFOp::create(nb, l, args[0], args[1]);
-          linalg::YieldOp::create(
-              nb, l, arith::AddFOp::create(nb, l, product, args[2]).getResult());
+          Value sum = arith::AddFOp::create(nb, l, product, args[2]);
+          linalg::YieldOp::create(nb, l, sum);
         });
 
     Value squaredNorm = buildReduction(
@@ -116,9 +117,8 @@ private:
         [&](OpBuilder &nb, Location l, ValueRange args) {
           Value exponent = arith::SubFOp::create(
               nb, l, args[0], arith::MulFOp::create(nb, l, args[1], half));
-          return arith::MulFOp::create(nb, l, math::ExpOp::create(nb, l, exponent),
-                                       invSqrtM)
-              .getResult();
+          Value exp = math::ExpOp::create(nb, l, exponent);
+          return arith::MulFOp::create(nb, l, exp, invSqrtM).getResult();
         });
   }
 };

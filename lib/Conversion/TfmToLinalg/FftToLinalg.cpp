@@ -151,9 +151,10 @@ ComplexTensor tfm::buildPowerOfTwoFft(OpBuilder &b, Location loc,
                 return tensor::ExtractOp::create(gb, gl, tensor, indices)
                     .getResult();
               };
-              Value ar = load(previous[0], first), ai = load(previous[1], first);
-              Value br = load(previous[0], second),
-                    bi = load(previous[1], second);
+              Value ar = load(previous[0], first);
+              Value ai = load(previous[1], first);
+              Value br = load(previous[0], second);
+              Value bi = load(previous[1], second);
               Value wr = tensor::ExtractOp::create(gb, gl, twiddles.re,
                                                    twiddleIndex);
               Value wi = tensor::ExtractOp::create(gb, gl, twiddles.im,
@@ -161,12 +162,11 @@ ComplexTensor tfm::buildPowerOfTwoFft(OpBuilder &b, Location loc,
               auto [rr, ri] = multiplyComplex(
                   gb, gl, arith::SubFOp::create(gb, gl, ar, br),
                   arith::SubFOp::create(gb, gl, ai, bi), wr, wi);
+              Value sumRe = arith::AddFOp::create(gb, gl, ar, br);
+              Value sumIm = arith::AddFOp::create(gb, gl, ai, bi);
               return std::pair<Value, Value>{
-                  arith::SelectOp::create(gb, gl, isDifference, rr,
-                                          arith::AddFOp::create(gb, gl, ar, br)),
-                  arith::SelectOp::create(
-                      gb, gl, isDifference, ri,
-                      arith::AddFOp::create(gb, gl, ai, bi))};
+                  arith::SelectOp::create(gb, gl, isDifference, rr, sumRe),
+                  arith::SelectOp::create(gb, gl, isDifference, ri, sumIm)};
             });
         // Copied back into the carried tensors: bufferization requires each
         // iteration to yield the buffers it was given.

@@ -1,9 +1,9 @@
-//===- FftUtils.h - the FFT that rfft, dwconv and linear attention share -*- C++ -*-===//
+//===- FftUtils.h - the FFT the spectral lowerings share -------*- C++ -*-===//
 //
-// The FFT is emitted once, here, on tensors; `tfm.rfft`/`tfm.irfft`, the
-// `fft` form of `tfm.dwconv` and the Toeplitz form of `tfm.linear_attention`
-// all build on it. Lengths are index values, so the sequence length of the
-// callers may be dynamic.
+// One FFT on tensors, defined in FftToLinalg.cpp: `tfm.rfft`/`tfm.irfft`,
+// the `fft` form of `tfm.dwconv` and the Toeplitz form of
+// `tfm.linear_attention` all build on it. Lengths are index values, so the
+// callers' sequence lengths may be dynamic.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TFMC_LIB_CONVERSION_TFMTOLINALG_FFTUTILS_H

@@ -1,6 +1,7 @@
 //===- LinearAttentionToLinalg.cpp - tfm.linear_attention to linalg -------===//
 //
-// Four lowerings of out_i = Σ_j w_ij φq_i·φk_j v_j / (Σ_j w_ij φq_i·φk_j + eps):
+// Four lowerings of
+//   out_i = Σ_j w_ij φq_i·φk_j v_j / (Σ_j w_ij φq_i·φk_j + eps):
 //
 // - direct, non-causal, no Toeplitz: φkᵀv ([m, dv]) and Σ_j φk_j ([m]) once,
 //   then each query reads them: O(L·m·dv).
@@ -64,8 +65,8 @@ static Value sumOfProducts(OpBuilder &b, Location loc, ValueRange operands,
         Value product = args.front();
         for (Value factor : args.drop_front().drop_back())
           product = arith::MulFOp::create(nb, l, product, factor);
-        linalg::YieldOp::create(
-            nb, l, arith::AddFOp::create(nb, l, product, args.back()).getResult());
+        Value sum = arith::AddFOp::create(nb, l, product, args.back());
+        linalg::YieldOp::create(nb, l, sum);
       });
   return generic.getResult(0);
 }
@@ -109,11 +110,13 @@ static AttentionSums addStateTerms(OpBuilder &b, Location loc, Value fq,
   // Loops (b, h, l, d, m) and (b, h, l, m).
   Value numerator =
       sumOfProducts(b, loc, {fq, state},
-                    {loopsMap(ctx, 5, {0, 1, 2, 4}), loopsMap(ctx, 5, {0, 1, 4, 3})},
+                    {loopsMap(ctx, 5, {0, 1, 2, 4}),
+                     loopsMap(ctx, 5, {0, 1, 4, 3})},
                     init.numerator, {4});
   Value denominator =
       sumOfProducts(b, loc, {fq, normalizer},
-                    {loopsMap(ctx, 4, {0, 1, 2, 3}), loopsMap(ctx, 4, {0, 1, 3})},
+                    {loopsMap(ctx, 4, {0, 1, 2, 3}),
+                     loopsMap(ctx, 4, {0, 1, 3})},
                     init.denominator, {3});
   return {numerator, denominator};
 }
@@ -152,7 +155,8 @@ static AttentionSums buildDenseSums(OpBuilder &b, Location loc, Value fq,
         b, loc, getValueOrCreateConstantIndexOp(b, loc, keys),
         constantIndex(b, loc, 1));
     scores = buildParallelGeneric(
-        b, loc, scores, {}, {}, [&](OpBuilder &gb, Location gl, ValueRange args) {
+        b, loc, scores, {}, {},
+        [&](OpBuilder &gb, Location gl, ValueRange args) {
           SmallVector<Value> indices = loopIndices(gb, gl, 4);
           Value i = indices[2], j = indices[3];
           Value weight = args[0];
