@@ -156,8 +156,9 @@ def draw(kind, shape, rng):
         return u * 0.5
     if kind == "a_log":  # Mamba's init: A = -(1..N), jittered
         return np.log(np.arange(1, shape[1] + 1))[None, :] + 0.1 * u
-    if kind == "dt_bias":  # softplus^-1 of time steps in [1e-3, 1e-1]
-        dt = np.exp(rng.uniform(math.log(1e-3), math.log(1e-1), size=shape))
+    if kind == "dt_bias":  # softplus^-1 of time steps in [0.05, 1]: the
+        # state then carries a large share of the output
+        dt = np.exp(rng.uniform(math.log(0.05), math.log(1.0), size=shape))
         return dt + np.log(-np.expm1(-dt))
     raise ValueError(kind)
 

@@ -5,7 +5,8 @@ its output with the float64 reference of its architecture.
 
 MODEL_DIR holds config.json and model.safetensors. Each length runs as one
 batch of `--batch` different sequences; every row must match the reference
-to 1e-4 relative error. Bad calls must fail with a message and leave the
+to 1e-4 relative error. Bad calls (token ids out of range, an empty or
+too long sequence, a null model) must fail with a message and leave the
 output untouched."""
 import argparse
 import ctypes
@@ -97,6 +98,14 @@ def main():
                    "expected positive sizes")
     expect_failure("null model", model, np.array([[1]]), width, "the model is null",
                    handle=ctypes.c_void_p())
+    # Learned position tables bound the sequence length.
+    limit = {"GPT2LMHeadModel": "n_positions",
+             "BertModel": "max_position_embeddings"}.get(config["architectures"][0])
+    if limit:
+        expect_failure("sequence past the position table", model,
+                       np.zeros((1, config[limit] + 1)), width,
+                       f"seq is {config[limit] + 1}, the model has positions for at "
+                       f"most {config[limit]} tokens")
     model.destroy(model.handle)
     if _failures:
         print(f"FAILED: {', '.join(_failures)}")

@@ -170,6 +170,8 @@ def gpt2(c, w, tokens):
 # --- BERT --------------------------------------------------------------------
 
 def bert(c, w, tokens):
+    # A BertModel loads a task model's checkpoint without its "bert." prefix.
+    w = {name.removeprefix("bert."): value for name, value in w.items()}
     d, n_heads = c["hidden_size"], c["num_attention_heads"]
     eps = c.get("layer_norm_eps", 1e-12)
     act = ACTIVATIONS[c.get("hidden_act", "gelu")]
