@@ -1,40 +1,55 @@
-//===- AttentionToLinalg.cpp - tfm.attention to an online-softmax loop ----===//
+//===- AttentionToLinalg.cpp - tfm.attention to a vectorized flash loop ---===//
 //
-// tfm.attention becomes the flash-attention algorithm on tiles. For each
-// batch b, query head h and block of query rows [q0, q0 + qs):
+// tfm.attention becomes the flash-attention algorithm in register-tiled
+// vector code. Kᵀ is first packed, once per KV head, into panels of kPanel
+// keys, zero-padded to whole key blocks. Then an scf.forall runs over every
+// (batch b, query head h, block of query rows [q0, q0 + qs)); for that
+// block:
 //
-//   m = -inf, l = 0, acc = 0                   [qs], [qs], [qs, dv]   (f32)
-//   for k0 over the keys the block can see, step Bk:
-//     s   = scale·Q·K[k0 : k0+ks]ᵀ + bias, -inf where masked      [qs, ks]
-//     m'  = max(m, rowmax s);  α = e^(m − m')
-//     P   = e^(s − m');  l = α·l + rowsum P;  acc = α·acc + (P ⊙ mult)·V
-//   out = acc / l (0 for fully masked rows);  lse = m + log l
+//   Q' = scale·Q[q0 : q0+qs], zero-padded to Bq rows       [Bq, d]
+//   m = -inf, l = 0, acc = 0                      [Bq], [Bq], [Bq, dv]
+//   for k0 over the key blocks the rows can see, step Bk:
+//     S = Q'·K[k0 : k0+Bk]ᵀ (+ T5 bias)                    [Bq, Bk]
+//     per row, on vector<Bk>: s += bias; s = -inf outside the row's keys;
+//       m' = max(m, max s); P = e^(s − m')
+//     for all rows at once: α = e^(m − m'); l = α·l + ΣP
+//     acc = α ⊙ acc + (P ⊙ mult)·V[k0 : k0+Bk]
+//   out = acc / l (0 for rows that saw no key);  lse = m + log l
 //
-// No Lq x Lk buffer exists at any stage. Masks and positional biases are
-// computed inside the tile from the query and key indices, and the mask also
-// narrows the key loop, so blocks it hides entirely are never visited.
-// Partial blocks (ragged or dynamic lengths) are slices of min(B, remaining)
-// rows.
+// Both products run as kTileRows × kPanel register tiles: the accumulators
+// stay in vector registers over the depth loop while each step loads one
+// panel row and broadcasts one element per tile row (fused multiply-adds).
+// No Lq x Lk buffer exists at any stage. Every mask is an interval of keys
+// per query row, so the key loop covers only the blocks that some row of the
+// block sees and each row masks its scores with two lane compares. Ragged
+// and dynamic lengths: padded tiles, and per-row loops to the real size.
 //
 //===----------------------------------------------------------------------===//
 #include "LoweringUtils.h"
 #include "tfmc/Conversion/TfmToLinalg.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <cmath>
+#include <numeric>
 #include <optional>
 
 using namespace mlir;
 using namespace mlir::tfm;
 
 namespace {
-/// Rows of a query block and of a key/value block. The inner products are
-/// [Bq, d]x[Bk, d] and [Bq, Bk]x[Bk, dv] matmuls whose operands stay in
-/// cache; later passes tile them further for registers.
+/// Rows of a query block and of a key/value block: one row of scores is a
+/// vector<kKeyBlock>.
 constexpr int64_t kQueryBlock = 64;
 constexpr int64_t kKeyBlock = 64;
+/// A register tile is kTileRows rows by one panel of kPanel floats: with
+/// AVX-512, 16 accumulators, two panel vectors and a broadcast.
+constexpr int64_t kTileRows = 8;
+constexpr int64_t kPanel = 32;
 
 /// Signed index arithmetic at a builder's insertion point.
 class IndexMath {
@@ -50,13 +65,22 @@ public:
   Value floorDiv(Value x, Value y) {
     return arith::FloorDivSIOp::create(b, loc, x, y);
   }
+  /// Quotient and remainder of non-negative indices.
+  Value div(Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); }
+  Value rem(Value x, Value y) { return arith::RemUIOp::create(b, loc, x, y); }
+  Value ceilDiv(Value x, Value y) {
+    return arith::CeilDivUIOp::create(b, loc, x, y);
+  }
   Value cmp(arith::CmpIPredicate predicate, Value x, Value y) {
     return arith::CmpIOp::create(b, loc, predicate, x, y);
   }
   Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
-  Value either(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
   Value select(Value condition, Value x, Value y) {
     return arith::SelectOp::create(b, loc, condition, x, y);
+  }
+  /// A signed index as i32 (key offsets, lengths).
+  Value toI32(Value x) {
+    return arith::IndexCastOp::create(b, loc, b.getI32Type(), x);
   }
   /// A signed index as f32 (exact below 2^24).
   Value toF32(Value x) {
@@ -129,38 +153,9 @@ private:
 };
 } // namespace
 
-/// Whether key `j` is visible to the query at position `p` under `mask`;
-/// null when every key is.
-static Value emitVisible(IndexMath &ix, MaskAttr mask, Value p, Value j) {
-  using arith::CmpIPredicate;
-  switch (mask ? mask.getKind() : MaskKind::none) {
-  case MaskKind::none:
-    return {};
-  case MaskKind::causal:
-    return ix.cmp(CmpIPredicate::sle, j, p);
-  case MaskKind::window: {
-    Value afterStart =
-        ix.cmp(CmpIPredicate::sge, j, ix.sub(p, ix.c(mask.getLeft())));
-    Value beforeEnd =
-        ix.cmp(CmpIPredicate::sle, j, ix.add(p, ix.c(mask.getRight())));
-    return ix.both(afterStart, beforeEnd);
-  }
-  case MaskKind::prefix: {
-    Value inPrefix = ix.cmp(CmpIPredicate::slt, j, ix.c(mask.getSize()));
-    return ix.either(inPrefix, ix.cmp(CmpIPredicate::sle, j, p));
-  }
-  case MaskKind::block: {
-    Value size = ix.c(mask.getSize());
-    return ix.cmp(CmpIPredicate::eq, ix.floorDiv(j, size),
-                  ix.floorDiv(p, size));
-  }
-  }
-  llvm_unreachable("unknown mask kind");
-}
-
 /// The keys [begin, end) that queries at positions [pBegin, pEnd) may see
-/// under `mask`, within [0, kvEnd). Key blocks outside are never visited; the
-/// per-element mask handles the rest.
+/// under `mask`, within [0, kvEnd). Every mask hides all but one interval of
+/// keys from each row, so this is also each row's mask (pEnd = pBegin + 1).
 static std::pair<Value, Value> visibleKeyRange(IndexMath &ix, MaskAttr mask,
                                                Value pBegin, Value pEnd,
                                                Value kvEnd) {
@@ -213,6 +208,14 @@ static Value emitAlibiSlope(OpBuilder &b, Location loc, Value h, Value heads) {
   return math::Exp2Op::create(b, loc, exponent);
 }
 
+/// ⌈size / divisor⌉ · multiple, folded to a constant for a static size.
+static OpFoldResult ceilDivTimes(OpBuilder &b, Location loc, OpFoldResult size,
+                                 int64_t divisor, int64_t multiple) {
+  AffineExpr s0 = b.getAffineSymbolExpr(0);
+  return affine::makeComposedFoldedAffineApply(
+      b, loc, s0.ceilDiv(divisor) * multiple, {size});
+}
+
 /// Size of the tile at `iv` of a loop to `ub` by `block`: min(block, ub − iv).
 static Value tileSize(OpBuilder &b, Location loc, Value iv, Value ub,
                       int64_t block) {
@@ -232,13 +235,22 @@ static Value extractTile(OpBuilder &b, Location loc, Value source,
                                         strides);
 }
 
+/// An f32 constant of `type` (f32 or a vector of f32).
+static Value constantOf(OpBuilder &b, Location loc, Type type, float value) {
+  if (auto vectorType = dyn_cast<VectorType>(type))
+    return arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(vectorType, value));
+  return constantF32(b, loc, value);
+}
+
 /// m, or 0 where m is −inf (a row with no visible key yet), so that
-/// e^(s − m) is 0 rather than NaN for its masked scores.
+/// e^(s − m) is 0 rather than NaN for its masked scores. Scalar or vector.
 static Value finiteMax(OpBuilder &b, Location loc, Value m) {
-  Value negInf = constantF32(b, loc, -INFINITY);
-  Value empty =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m, negInf);
-  return arith::SelectOp::create(b, loc, empty, constantF32(b, loc, 0.0), m);
+  Type type = m.getType();
+  Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m,
+                                      constantOf(b, loc, type, -INFINITY));
+  return arith::SelectOp::create(b, loc, empty, constantOf(b, loc, type, 0.0),
+                                 m);
 }
 
 /// scf.for from `lb` to `ub` by `step` carrying `inits`; `body` returns the
@@ -258,18 +270,161 @@ buildFor(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
   return loop.getResults();
 }
 
+/// vector<size x f32>.
+static VectorType f32Vector(OpBuilder &b, int64_t size) {
+  return VectorType::get({size}, b.getF32Type());
+}
+
+/// `value` in every lane of a vector<size>.
+static Value splat(OpBuilder &b, Location loc, Value value, int64_t size) {
+  return vector::BroadcastOp::create(
+      b, loc, VectorType::get({size}, value.getType()), value);
+}
+
+/// Reads `type` along the last dim of `source` at `indices`; lanes past the
+/// end read 0 unless `inBounds`.
+static Value readVector(OpBuilder &b, Location loc, VectorType type,
+                        Value source, ValueRange indices, bool inBounds) {
+  return vector::TransferReadOp::create(b, loc, type, source, indices,
+                                        constantF32(b, loc, 0.0),
+                                        ArrayRef<bool>{inBounds});
+}
+
+/// Writes `vector` along the last dim of `dest` at `indices`; lanes past the
+/// end are dropped unless `inBounds`.
+static Value writeVector(OpBuilder &b, Location loc, Value vector, Value dest,
+                         ValueRange indices, bool inBounds) {
+  return vector::TransferWriteOp::create(b, loc, vector, dest, indices,
+                                         ArrayRef<bool>{inBounds})
+      .getResult();
+}
+
+/// Packs `key` [B, Hk, Lk, d] into Kᵀ panels [B, Hk, panels, d, kPanel]:
+/// element (b, h, p, x, lane) is key[b, h, p·kPanel + lane, x], 0 past Lk.
+/// The score tiles then read kPanel keys of one depth per step, contiguous
+/// and in bounds.
+static Value packKeys(OpBuilder &b, Location loc, Value key,
+                      OpFoldResult panels) {
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, key);
+  sizes[2] = panels;
+  sizes.push_back(b.getIndexAttr(kPanel));
+  Value init = createEmpty(b, loc, sizes, b.getF32Type());
+  Value keys = tensor::DimOp::create(b, loc, key, 2);
+  return buildParallelGeneric(
+      b, loc, init, {}, {}, [&](OpBuilder &b, Location loc, ValueRange) {
+        IndexMath ix(b, loc);
+        auto index = [&](int64_t dim) -> Value {
+          return linalg::IndexOp::create(b, loc, dim);
+        };
+        Value j = ix.add(ix.mul(index(2), ix.c(kPanel)), index(4));
+        Value inside = ix.cmp(arith::CmpIPredicate::ult, j, keys);
+        // Clamped so the read stays in bounds; the select drops its value.
+        Value element = tensor::ExtractOp::create(
+            b, loc, key,
+            ValueRange{index(0), index(1), ix.min(j, ix.sub(keys, ix.c(1))),
+                       index(3)});
+        return ix.select(inside, element, constantF32(b, loc, 0.0));
+      });
+}
+
+namespace {
+/// Reads row `k` of panel `panel` (columns [panel·kPanel, +kPanel)) of the
+/// right-hand side of a tile product as vector<kPanel>.
+using PanelRowReader =
+    function_ref<Value(OpBuilder &, Location, Value panel, Value k)>;
+} // namespace
+
+/// The product of `lhs` [Bq, depth] and a packed B of `panels` panels, on
+/// rows [0, rows) of `out` [Bq, panels·kPanel] (`rows` a multiple of
+/// kTileRows): out = lhs·B, or with `rowScale` [Bq], out = rowScale ⊙ out +
+/// lhs·B. Each kTileRows × kPanel tile of the result stays in registers over
+/// the depth loop: per step one panel row and a broadcast per tile row.
+static Value emitTileProduct(OpBuilder &b, Location loc, Value lhs, Value depth,
+                             Value rows, Value panels,
+                             PanelRowReader readPanelRow, Value out,
+                             Value rowScale) {
+  VectorType panelType = f32Vector(b, kPanel);
+  IndexMath ix(b, loc);
+  auto rowLoop = [&](OpBuilder &b, Location loc, Value row, ValueRange outIn) {
+    IndexMath ix(b, loc);
+    SmallVector<Value> tileRows;
+    for (int64_t r = 0; r < kTileRows; ++r)
+      tileRows.push_back(ix.add(row, ix.c(r)));
+    auto panelLoop = [&](OpBuilder &b, Location loc, Value panel,
+                         ValueRange tileIn) {
+      IndexMath ix(b, loc);
+      Value column = ix.mul(panel, ix.c(kPanel));
+      Value tile = tileIn[0];
+      SmallVector<Value> sums;
+      for (Value tileRow : tileRows) {
+        if (!rowScale) {
+          sums.push_back(constantOf(b, loc, panelType, 0.0));
+          continue;
+        }
+        Value old = readVector(b, loc, panelType, tile, {tileRow, column},
+                               /*inBounds=*/true);
+        Value factor = tensor::ExtractOp::create(b, loc, rowScale, tileRow);
+        sums.push_back(
+            arith::MulFOp::create(b, loc, old, splat(b, loc, factor, kPanel)));
+      }
+      ValueRange product = buildFor(
+          b, loc, ix.c(0), depth, ix.c(1), sums,
+          [&](OpBuilder &b, Location loc, Value k, ValueRange partial) {
+            Value panelRow = readPanelRow(b, loc, panel, k);
+            SmallVector<Value> next;
+            for (auto [tileRow, sum] : llvm::zip(tileRows, partial)) {
+              Value element = tensor::ExtractOp::create(b, loc, lhs,
+                                                        ValueRange{tileRow, k});
+              next.push_back(vector::FMAOp::create(
+                  b, loc, splat(b, loc, element, kPanel), panelRow, sum));
+            }
+            return next;
+          });
+      for (auto [tileRow, sum] : llvm::zip(tileRows, product))
+        tile = writeVector(b, loc, sum, tile, {tileRow, column},
+                           /*inBounds=*/true);
+      return SmallVector<Value>{tile};
+    };
+    return llvm::to_vector(
+        buildFor(b, loc, ix.c(0), panels, ix.c(1), outIn, panelLoop));
+  };
+  return buildFor(b, loc, ix.c(0), rows, ix.c(kTileRows), out, rowLoop)[0];
+}
+
 namespace {
 /// The query rows [q0, q0 + rows) of one batch and head, and what their key
 /// blocks share.
 struct QueryBlock {
   Value batch, head, kvHead;
   Value q0, rows;
+  /// rows rounded up to whole register tiles.
+  Value tileRows;
   /// Position of the first row: q_offset + q0.
   Value pBegin;
-  /// [rows, d] slice of the queries.
+  /// Keys past this one are padding: min(Lk, kv_len[b]).
+  Value kvEnd;
+  /// Q' [Bq, d]: the scaled queries, zero-padded.
   Value queries;
+  /// The head's packed Kᵀ [key panels, d, kPanel].
+  Value keys;
   /// ALiBi slope of the head (null without ALiBi).
   Value slope;
+};
+
+/// What the key loop carries for a query block. Per row of the block: the
+/// running max m [Bq] and sum l (vector<Bq>), the accumulator [Bq, dv
+/// padded to whole panels]. Scratch each key block overwrites: the scores
+/// (then P) [Bq, Bk], the rows' sums of P [Bq] and α [Bq].
+struct KeyLoopState {
+  Value max, sum, acc, scores, blockSum, alpha;
+
+  KeyLoopState() = default;
+  explicit KeyLoopState(ValueRange values)
+      : max(values[0]), sum(values[1]), acc(values[2]), scores(values[3]),
+        blockSum(values[4]), alpha(values[5]) {}
+  SmallVector<Value> values() const {
+    return {max, sum, acc, scores, blockSum, alpha};
+  }
 };
 
 /// Builds the flash loop nest of one tfm.attention.
@@ -291,14 +446,21 @@ public:
 
 private:
   SmallVector<Value> buildQueryBlock(OpBuilder &b, Location loc,
-                                     QueryBlock &block, ValueRange results);
-  SmallVector<Value> foldKeyBlock(OpBuilder &b, Location loc,
-                                  const QueryBlock &block, Value k0, Value kEnd,
-                                  ValueRange state);
-  Value buildScores(OpBuilder &b, Location loc, const QueryBlock &block,
-                    Value k0, Value keyRows, Value scores);
-  Value applyMult(OpBuilder &b, Location loc, const QueryBlock &block, Value k0,
-                  Value probabilities);
+                                     QueryBlock &block, ValueRange outputs);
+  Value loadQueries(OpBuilder &b, Location loc, const QueryBlock &block);
+  KeyLoopState foldKeyBlock(OpBuilder &b, Location loc, const QueryBlock &block,
+                            Value k0, Value kEnd, KeyLoopState state);
+  void emitSoftmaxRows(OpBuilder &b, Location loc, const QueryBlock &block,
+                       Value k0, KeyLoopState &state);
+  Value applyT5Table(OpBuilder &b, Location loc, const QueryBlock &block,
+                     Value k0, Value tile, Value table, bool multiply);
+  SmallVector<Value> writeOutputs(OpBuilder &b, Location loc,
+                                  const QueryBlock &block,
+                                  const KeyLoopState &state,
+                                  ValueRange outputs);
+  /// Offsets and sizes of the block's tile of the output.
+  std::pair<SmallVector<OpFoldResult>, SmallVector<OpFoldResult>>
+  outputTile(OpBuilder &b, const QueryBlock &block);
   /// Dimension `dim` of `source` as an index value.
   Value dimOf(OpBuilder &b, Value source, int64_t dim) {
     return getValueOrCreateConstantIndexOp(
@@ -312,302 +474,384 @@ private:
   std::optional<T5Buckets> t5;
   double scale;
   bool returnLse;
-  /// Runtime sizes: query heads, query length, key length.
-  Value heads, queryLength, keyLength;
+  /// Runtime sizes: query heads, query length, key length, panels of dv.
+  Value heads, queryLength, keyLength, valuePanels;
 };
 } // namespace
 
 SmallVector<Value> FlashAttentionBuilder::build(OpBuilder &b) {
+  IndexMath ix(b, loc);
   Type f32 = b.getF32Type();
   Value batches = dimOf(b, query, 0);
   heads = dimOf(b, query, 1);
   queryLength = dimOf(b, query, 2);
   keyLength = dimOf(b, key, 2);
   // Query head h reads KV head h / (H / Hk) in place (GQA, MQA).
-  Value groupSize = arith::DivUIOp::create(b, loc, heads, dimOf(b, key, 1));
+  Value groupSize = ix.div(heads, dimOf(b, key, 1));
   if (!qOffset)
-    qOffset = constantIndex(b, loc, 0);
+    qOffset = ix.c(0);
+
+  // Kᵀ in panels, once per KV head rather than once per query block, and
+  // zero-padded to whole key blocks. V rows are read in place.
+  Value packedKeys =
+      packKeys(b, loc, key,
+               ceilDivTimes(b, loc, tensor::getMixedSize(b, loc, key, 2),
+                            kKeyBlock, kKeyBlock / kPanel));
+  OpFoldResult valueDim = tensor::getMixedSize(b, loc, value, 3);
+  valuePanels = ix.ceilDiv(dimOf(b, value, 3), ix.c(kPanel));
 
   SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, loc, query);
-  outSizes.back() = tensor::getMixedSize(b, loc, value, 3);
+  outSizes.back() = valueDim;
   SmallVector<Value> results = {createEmpty(b, loc, outSizes, f32)};
   if (returnLse)
     results.push_back(createEmpty(b, loc, ArrayRef(outSizes).drop_back(), f32));
 
-  Value zero = constantIndex(b, loc, 0), one = constantIndex(b, loc, 1);
-  Value queryStep = constantIndex(b, loc, kQueryBlock);
-  return llvm::to_vector(buildFor(
-      b, loc, zero, batches, one, results,
-      [&](OpBuilder &b, Location loc, Value batch, ValueRange perBatch) {
-        return llvm::to_vector(buildFor(
-            b, loc, zero, heads, one, perBatch,
-            [&](OpBuilder &b, Location loc, Value head, ValueRange perHead) {
-              QueryBlock block;
-              block.batch = batch;
-              block.head = head;
-              block.kvHead = arith::DivUIOp::create(b, loc, head, groupSize);
-              if (posBias == PosBiasKind::alibi)
-                block.slope = emitAlibiSlope(b, loc, head, heads);
-              return llvm::to_vector(
-                  buildFor(b, loc, zero, queryLength, queryStep, perHead,
-                           [&](OpBuilder &b, Location loc, Value q0,
-                               ValueRange perBlock) {
-                             block.q0 = q0;
-                             return buildQueryBlock(b, loc, block, perBlock);
-                           }));
-            }));
-      }));
+  // One parallel iteration per (batch, head, query block), each writing its
+  // own rows of the results. Blocks of a head are consecutive, so a thread's
+  // share of iterations reuses the head's packed keys and values in cache.
+  Value queryBlocks = ix.ceilDiv(queryLength, ix.c(kQueryBlock));
+  Value count = ix.mul(ix.mul(batches, heads), queryBlocks);
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{count},
+                                      results, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  Value iv = forall.getInductionVar(0);
+  Value headIndex = ix.div(iv, queryBlocks);
+  QueryBlock block;
+  block.batch = ix.div(headIndex, heads);
+  block.head = ix.rem(headIndex, heads);
+  block.kvHead = ix.div(block.head, groupSize);
+  block.q0 = ix.mul(ix.rem(iv, queryBlocks), ix.c(kQueryBlock));
+  if (posBias == PosBiasKind::alibi)
+    block.slope = emitAlibiSlope(b, loc, block.head, heads);
+  SmallVector<OpFoldResult> panelSizes =
+      tensor::getMixedSizes(b, loc, packedKeys);
+  panelSizes[0] = panelSizes[1] = b.getIndexAttr(1);
+  OpFoldResult origin = b.getIndexAttr(0);
+  block.keys = extractTile(b, loc, packedKeys,
+                           {block.batch, block.kvHead, origin, origin, origin},
+                           panelSizes, 3);
+  SmallVector<Value> tiles =
+      buildQueryBlock(b, loc, block, forall.getRegionIterArgs());
+
+  // The terminator holds nothing but the inserts.
+  auto [offsets, sizes] = outputTile(b, block);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  SmallVector<OpFoldResult> strides(offsets.size(), b.getIndexAttr(1));
+  for (auto [index, tile] : llvm::enumerate(tiles)) {
+    // The lse tile drops the value dim.
+    size_t rank = offsets.size() - index;
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, tile, forall.getRegionIterArgs()[index],
+        ArrayRef(offsets).take_front(rank), ArrayRef(sizes).take_front(rank),
+        ArrayRef(strides).take_front(rank));
+  }
+  return SmallVector<Value>(forall.getResults());
+}
+
+std::pair<SmallVector<OpFoldResult>, SmallVector<OpFoldResult>>
+FlashAttentionBuilder::outputTile(OpBuilder &b, const QueryBlock &block) {
+  OpFoldResult unit = b.getIndexAttr(1);
+  return {{block.batch, block.head, block.q0, b.getIndexAttr(0)},
+          {unit, unit, block.rows, tensor::getMixedSize(b, loc, value, 3)}};
+}
+
+Value FlashAttentionBuilder::loadQueries(OpBuilder &b, Location loc,
+                                         const QueryBlock &block) {
+  // Padding rows are zeros, so their scores are finite and never read.
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(kQueryBlock),
+                                     tensor::getMixedSize(b, loc, query, 3)};
+  Value init = createEmpty(b, loc, sizes, b.getF32Type());
+  return buildParallelGeneric(
+      b, loc, init, {}, {}, [&](OpBuilder &b, Location loc, ValueRange) {
+        IndexMath ix(b, loc);
+        Value i = linalg::IndexOp::create(b, loc, 0);
+        Value inside = ix.cmp(arith::CmpIPredicate::ult, i, block.rows);
+        // Clamped so the read stays in bounds; the select drops its value.
+        Value row = ix.add(block.q0, ix.min(i, ix.sub(block.rows, ix.c(1))));
+        Value element = tensor::ExtractOp::create(
+            b, loc, query,
+            ValueRange{block.batch, block.head, row,
+                       linalg::IndexOp::create(b, loc, 1)});
+        Value scaled =
+            arith::MulFOp::create(b, loc, element, constantF32(b, loc, scale));
+        return ix.select(inside, scaled, constantF32(b, loc, 0.0));
+      });
 }
 
 SmallVector<Value> FlashAttentionBuilder::buildQueryBlock(OpBuilder &b,
                                                           Location loc,
                                                           QueryBlock &block,
-                                                          ValueRange results) {
+                                                          ValueRange outputs) {
   IndexMath ix(b, loc);
-  Type f32 = b.getF32Type();
-  MLIRContext *ctx = b.getContext();
   block.rows = tileSize(b, loc, block.q0, queryLength, kQueryBlock);
+  block.tileRows =
+      ix.mul(ix.ceilDiv(block.rows, ix.c(kTileRows)), ix.c(kTileRows));
   block.pBegin = ix.add(qOffset, block.q0);
-  OpFoldResult unit = b.getIndexAttr(1), origin = b.getIndexAttr(0);
-  block.queries = extractTile(
-      b, loc, query, {block.batch, block.head, block.q0, origin},
-      {unit, unit, block.rows, tensor::getMixedSize(b, loc, query, 3)});
+  block.queries = loadQueries(b, loc, block);
 
   // Keys past kv_len[b] are padding: the key loop stops before them.
-  Value kvEnd = keyLength;
+  block.kvEnd = keyLength;
   if (kvLen) {
     Value length = tensor::ExtractOp::create(b, loc, kvLen, block.batch);
-    kvEnd = ix.min(
-        kvEnd, arith::IndexCastOp::create(b, loc, b.getIndexType(), length));
+    block.kvEnd =
+        ix.min(keyLength,
+               arith::IndexCastOp::create(b, loc, b.getIndexType(), length));
   }
   auto [kBegin, kEnd] = visibleKeyRange(
-      ix, mask, block.pBegin, ix.add(block.pBegin, block.rows), kvEnd);
+      ix, mask, block.pBegin, ix.add(block.pBegin, block.rows), block.kvEnd);
+  // Key blocks start at multiples of Bk, where the packed panels do.
+  Value blockStep = ix.c(kKeyBlock);
+  Value firstKey = ix.mul(ix.div(kBegin, blockStep), blockStep);
 
-  // The running max and accumulator live in the tiles of lse and out they
-  // end up in (destination-passing style), so nothing is copied at the end.
-  OpFoldResult rows = block.rows;
-  OpFoldResult valueDim = tensor::getMixedSize(b, loc, value, 3);
-  SmallVector<OpFoldResult> outOffsets = {block.batch, block.head, block.q0,
-                                          origin};
-  SmallVector<OpFoldResult> outSizes = {unit, unit, rows, valueDim};
-  ArrayRef<OpFoldResult> lseOffsets = ArrayRef(outOffsets).drop_back();
-  ArrayRef<OpFoldResult> lseSizes = ArrayRef(outSizes).drop_back();
-  auto filled = [&](Value tile, double value) {
-    return linalg::FillOp::create(b, loc, constantF32(b, loc, value), tile)
-        .getResult(0);
+  // Rows past the block's stay at m = −inf, l = 0 and acc = 0.
+  OpFoldResult blockRows = b.getIndexAttr(kQueryBlock);
+  OpFoldResult accWidth = ceilDivTimes(
+      b, loc, tensor::getMixedSize(b, loc, value, 3), kPanel, kPanel);
+  auto filled = [&](ArrayRef<OpFoldResult> sizes, double value) {
+    return createFilled(b, loc, sizes, constantF32(b, loc, value));
   };
-  Value maxTile = returnLse
-                      ? extractTile(b, loc, results[1], lseOffsets, lseSizes, 1)
-                      : createEmpty(b, loc, rows, f32);
-  SmallVector<Value> state = {
-      filled(maxTile, -INFINITY), filled(createEmpty(b, loc, rows, f32), 0.0),
-      filled(extractTile(b, loc, results[0], outOffsets, outSizes), 0.0)};
-  ValueRange folded =
-      buildFor(b, loc, kBegin, kEnd, ix.c(kKeyBlock), state,
-               [&](OpBuilder &b, Location loc, Value k0, ValueRange state) {
-                 return foldKeyBlock(b, loc, block, k0, kEnd, state);
-               });
-  Value m = folded[0], l = folded[1], acc = folded[2];
+  KeyLoopState state;
+  state.max = filled(blockRows, -INFINITY);
+  state.sum = constantOf(b, loc, f32Vector(b, kQueryBlock), 0.0);
+  state.acc = filled({blockRows, accWidth}, 0.0);
+  state.scores = createEmpty(b, loc, {blockRows, b.getIndexAttr(kKeyBlock)},
+                             b.getF32Type());
+  state.blockSum = filled(blockRows, 0.0);
+  state.alpha = createEmpty(b, loc, blockRows, b.getF32Type());
+  ValueRange folded = buildFor(
+      b, loc, firstKey, kEnd, blockStep, state.values(),
+      [&](OpBuilder &b, Location loc, Value k0, ValueRange values) {
+        return foldKeyBlock(b, loc, block, k0, kEnd, KeyLoopState(values))
+            .values();
+      });
+  return writeOutputs(b, loc, block, KeyLoopState(folded), outputs);
+}
+
+KeyLoopState FlashAttentionBuilder::foldKeyBlock(OpBuilder &b, Location loc,
+                                                 const QueryBlock &block,
+                                                 Value k0, Value kEnd,
+                                                 KeyLoopState state) {
+  IndexMath ix(b, loc);
+  Value keyRows = tileSize(b, loc, k0, kEnd, kKeyBlock);
+  Value panelSize = ix.c(kPanel);
+
+  // S = Q'·Kᵀ over the panels that hold keys; columns past them keep stale
+  // scores, which the row mask hides.
+  Value firstPanel = ix.div(k0, panelSize);
+  state.scores = emitTileProduct(
+      b, loc, block.queries, dimOf(b, query, 3), block.tileRows,
+      ix.ceilDiv(keyRows, panelSize),
+      [&](OpBuilder &b, Location loc, Value panel, Value k) {
+        Value index = arith::AddIOp::create(b, loc, firstPanel, panel);
+        return readVector(b, loc, f32Vector(b, kPanel), block.keys,
+                          {index, k, constantIndex(b, loc, 0)},
+                          /*inBounds=*/true);
+      },
+      state.scores, /*rowScale=*/nullptr);
+  if (posBias == PosBiasKind::t5)
+    state.scores = applyT5Table(b, loc, block, k0, state.scores, bias,
+                                /*multiply=*/false);
+
+  // The online-softmax step: P and the new max per row, then for all rows
+  // at once α = e^(m − m') and l = α·l + ΣP.
+  VectorType rowsType = f32Vector(b, kQueryBlock);
+  Value zero = ix.c(0);
+  Value oldMax = readVector(b, loc, rowsType, state.max, zero, true);
+  emitSoftmaxRows(b, loc, block, k0, state);
+  Value newMax = readVector(b, loc, rowsType, state.max, zero, true);
+  Value alpha = math::ExpOp::create(
+      b, loc, arith::SubFOp::create(b, loc, oldMax, finiteMax(b, loc, newMax)));
+  state.alpha = writeVector(b, loc, alpha, state.alpha, zero, true);
+  Value blockSum = readVector(b, loc, rowsType, state.blockSum, zero, true);
+  state.sum = arith::AddFOp::create(
+      b, loc, arith::MulFOp::create(b, loc, alpha, state.sum), blockSum);
+
+  // The denominator sums P; only the numerator sees URPE's mult.
+  if (mult)
+    state.scores = applyT5Table(b, loc, block, k0, state.scores, mult,
+                                /*multiply=*/true);
+
+  // acc = α ⊙ acc + P·V over the block's keys.
+  state.acc = emitTileProduct(
+      b, loc, state.scores, keyRows, block.tileRows, valuePanels,
+      [&](OpBuilder &b, Location loc, Value panel, Value k) {
+        // The last panel may run past dv: its lanes there read 0.
+        IndexMath ix(b, loc);
+        return readVector(b, loc, f32Vector(b, kPanel), value,
+                          {block.batch, block.kvHead, ix.add(k0, k),
+                           ix.mul(panel, ix.c(kPanel))},
+                          /*inBounds=*/false);
+      },
+      state.acc, state.alpha);
+  return state;
+}
+
+void FlashAttentionBuilder::emitSoftmaxRows(OpBuilder &b, Location loc,
+                                            const QueryBlock &block, Value k0,
+                                            KeyLoopState &state) {
+  VectorType rowType = f32Vector(b, kKeyBlock);
+  auto laneType = VectorType::get({kKeyBlock}, b.getI32Type());
+  // Lane j of a row holds the score of key k0 + j.
+  SmallVector<int32_t> laneIndices(kKeyBlock);
+  std::iota(laneIndices.begin(), laneIndices.end(), 0);
+  Value lanes = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(laneType, ArrayRef(laneIndices)));
+  Value zero = constantIndex(b, loc, 0);
+
+  auto rowStep = [&](OpBuilder &b, Location loc, Value i, ValueRange row) {
+    IndexMath ix(b, loc);
+    Value scores = row[0], max = row[1], blockSum = row[2];
+    Value p = ix.add(block.pBegin, i);
+    // Key `key` as a lane index, splat for comparisons with `lanes`.
+    auto lane = [&](Value key) {
+      return splat(b, loc, ix.toI32(ix.sub(key, k0)), kKeyBlock);
+    };
+    auto addf = [&](Value x, Value y) {
+      return arith::AddFOp::create(b, loc, x, y).getResult();
+    };
+    Value s = readVector(b, loc, rowType, scores, {i, zero}, /*inBounds=*/true);
+    switch (posBias) {
+    case PosBiasKind::none:
+    case PosBiasKind::t5:
+      break;
+    case PosBiasKind::alibi: {
+      // −m_h·(p − j)
+      Value relative = arith::SubIOp::create(b, loc, lanes, lane(p));
+      Value distance = arith::SIToFPOp::create(b, loc, rowType, relative);
+      s = addf(s, arith::MulFOp::create(
+                      b, loc, splat(b, loc, block.slope, kKeyBlock), distance));
+      break;
+    }
+    case PosBiasKind::explicit_bias: {
+      // A bias dim of size 1 broadcasts: its row is always at index 0.
+      auto broadcastIndex = [&](int64_t dim, Value index) {
+        auto type = cast<RankedTensorType>(bias.getType());
+        if (type.getDimSize(dim) == 1)
+          return ix.c(0);
+        if (!type.isDynamicDim(dim))
+          return index;
+        Value isUnit =
+            ix.cmp(arith::CmpIPredicate::eq, dimOf(b, bias, dim), ix.c(1));
+        return ix.select(isUnit, ix.c(0), index);
+      };
+      s = addf(s, readVector(b, loc, rowType, bias,
+                             {broadcastIndex(0, block.batch),
+                              broadcastIndex(1, block.head),
+                              ix.add(block.q0, i), k0},
+                             /*inBounds=*/false));
+      break;
+    }
+    }
+    // Keys outside the row's interval, padding included, score −inf.
+    auto [first, end] =
+        visibleKeyRange(ix, mask, p, ix.add(p, ix.c(1)), block.kvEnd);
+    Value visible = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                          lanes, lane(end));
+    if (!isConstantIntValue(first, 0))
+      visible = ix.both(visible,
+                        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                              lanes, lane(first)));
+    s = arith::SelectOp::create(b, loc, visible, s,
+                                constantOf(b, loc, rowType, -INFINITY));
+
+    // m' = max(m, max s); P = e^(s − m'). Scores are never NaN, which lets
+    // both reductions run as trees of vector ops.
+    Value newMax = arith::MaxNumFOp::create(
+        b, loc, tensor::ExtractOp::create(b, loc, max, i),
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXNUMF, s,
+                                    arith::FastMathFlags::nnan));
+    Value shift = splat(b, loc, finiteMax(b, loc, newMax), kKeyBlock);
+    Value probabilities =
+        math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, s, shift));
+    Value rowSum = vector::ReductionOp::create(
+        b, loc, vector::CombiningKind::ADD, probabilities,
+        arith::FastMathFlags::reassoc);
+    return SmallVector<Value>{
+        writeVector(b, loc, probabilities, scores, {i, zero},
+                    /*inBounds=*/true),
+        tensor::InsertOp::create(b, loc, newMax, max, i),
+        tensor::InsertOp::create(b, loc, rowSum, blockSum, i)};
+  };
+  ValueRange rows =
+      buildFor(b, loc, zero, block.rows, constantIndex(b, loc, 1),
+               {state.scores, state.max, state.blockSum}, rowStep);
+  state.scores = rows[0];
+  state.max = rows[1];
+  state.blockSum = rows[2];
+}
+
+Value FlashAttentionBuilder::applyT5Table(OpBuilder &b, Location loc,
+                                          const QueryBlock &block, Value k0,
+                                          Value tile, Value table,
+                                          bool multiply) {
+  // Element (i, j) of the tile is query p = pBegin + i and key k0 + j; it
+  // combines with table[bucket(j − p), h], the T5 bias or URPE's Toeplitz
+  // factor.
+  return buildParallelGeneric(
+      b, loc, tile, {}, {}, [&](OpBuilder &b, Location loc, ValueRange args) {
+        IndexMath ix(b, loc);
+        Value p = ix.add(block.pBegin, linalg::IndexOp::create(b, loc, 0));
+        Value j = ix.add(k0, linalg::IndexOp::create(b, loc, 1));
+        Value entry = tensor::ExtractOp::create(
+            b, loc, table, ValueRange{t5->emit(ix, ix.sub(j, p)), block.head});
+        if (multiply)
+          return arith::MulFOp::create(b, loc, args[0], entry).getResult();
+        return arith::AddFOp::create(b, loc, args[0], entry).getResult();
+      });
+}
+
+SmallVector<Value> FlashAttentionBuilder::writeOutputs(
+    OpBuilder &b, Location loc, const QueryBlock &block,
+    const KeyLoopState &state, ValueRange outputs) {
+  // Written into the block's tiles of the results (destination-passing), so
+  // the parallel insert copies nothing.
+  auto [offsets, sizes] = outputTile(b, block);
+  Value zero = constantIndex(b, loc, 0);
+  VectorType rowsType = f32Vector(b, kQueryBlock);
+  SmallVector<Value> tiles = {extractTile(b, loc, outputs[0], offsets, sizes)};
+  if (returnLse) {
+    // lse = m + log l; the tile holds the block's rows only.
+    Value max = readVector(b, loc, rowsType, state.max, zero, true);
+    Value lse = arith::AddFOp::create(b, loc, max,
+                                      math::LogOp::create(b, loc, state.sum));
+    Value lseTile =
+        extractTile(b, loc, outputs[1], ArrayRef(offsets).drop_back(),
+                    ArrayRef(sizes).drop_back(), 1);
+    tiles.push_back(writeVector(b, loc, lse, lseTile, zero, false));
+  }
 
   // out = acc / l; a row that saw no key has l = 0 and gets zeros.
-  AffineMap rowMap = singleDimMap(2, 0, ctx);
-  Value out = buildParallelGeneric(
-      b, loc, acc, l, rowMap, [](OpBuilder &b, Location loc, ValueRange args) {
-        Value zero = constantF32(b, loc, 0.0);
-        Value seen = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
-                                           args[0], zero);
-        Value normalized = arith::DivFOp::create(b, loc, args[1], args[0]);
-        return arith::SelectOp::create(b, loc, seen, normalized, zero)
-            .getResult();
-      });
-  SmallVector<OpFoldResult> strides(4, unit);
-  SmallVector<Value> updated = {tensor::InsertSliceOp::create(
-      b, loc, out, results[0], outOffsets, outSizes, strides)};
-  if (returnLse) {
-    Value lse = buildParallelGeneric(
-        b, loc, m, l, b.getMultiDimIdentityMap(1),
-        [](OpBuilder &b, Location loc, ValueRange args) {
-          return arith::AddFOp::create(b, loc, args[1],
-                                       math::LogOp::create(b, loc, args[0]))
-              .getResult();
-        });
-    updated.push_back(
-        tensor::InsertSliceOp::create(b, loc, lse, results[1], lseOffsets,
-                                      lseSizes, ArrayRef(strides).drop_back()));
-  }
-  return updated;
-}
-
-SmallVector<Value> FlashAttentionBuilder::foldKeyBlock(OpBuilder &b,
-                                                       Location loc,
-                                                       const QueryBlock &block,
-                                                       Value k0, Value kEnd,
-                                                       ValueRange state) {
-  MLIRContext *ctx = b.getContext();
-  Type f32 = b.getF32Type();
-  Value m = state[0], l = state[1], acc = state[2];
-  Value keyRows = tileSize(b, loc, k0, kEnd, kKeyBlock);
-  OpFoldResult unit = b.getIndexAttr(1), origin = b.getIndexAttr(0);
-  auto kvTile = [&](Value source) {
-    return extractTile(
-        b, loc, source, {block.batch, block.kvHead, k0, origin},
-        {unit, unit, keyRows, tensor::getMixedSize(b, loc, source, 3)});
+  Value noKey = constantOf(b, loc, rowsType, 0.0);
+  Value seen = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                     state.sum, noKey);
+  Value inverse = arith::SelectOp::create(
+      b, loc, seen,
+      arith::DivFOp::create(b, loc, constantOf(b, loc, rowsType, 1.0),
+                            state.sum),
+      noKey);
+  Value inverses = writeVector(b, loc, inverse, state.alpha, zero, true);
+  VectorType panelType = f32Vector(b, kPanel);
+  auto rowStep = [&](OpBuilder &b, Location loc, Value i, ValueRange out) {
+    Value scale =
+        splat(b, loc, tensor::ExtractOp::create(b, loc, inverses, i), kPanel);
+    return llvm::to_vector(buildFor(
+        b, loc, constantIndex(b, loc, 0), valuePanels, constantIndex(b, loc, 1),
+        out, [&](OpBuilder &b, Location loc, Value panel, ValueRange out) {
+          Value column = arith::MulIOp::create(b, loc, panel,
+                                               constantIndex(b, loc, kPanel));
+          Value row = readVector(b, loc, panelType, state.acc, {i, column},
+                                 /*inBounds=*/true);
+          Value normalized = arith::MulFOp::create(b, loc, row, scale);
+          // The last panel may run past dv.
+          return SmallVector<Value>{writeVector(b, loc, normalized, out[0],
+                                                {i, column},
+                                                /*inBounds=*/false)};
+        }));
   };
-  Value keys = kvTile(key), values = kvTile(value);
-
-  // S = Q·Kᵀ, then scale, bias and mask in place.
-  Value scores =
-      createFilled(b, loc, {block.rows, keyRows}, constantF32(b, loc, 0.0));
-  scores = linalg::MatmulTransposeBOp::create(
-               b, loc, TypeRange{scores.getType()},
-               ValueRange{block.queries, keys}, ValueRange{scores})
-               .getResult(0);
-  scores = buildScores(b, loc, block, k0, keyRows, scores);
-
-  // The running max m' = max(m, rowmax s), updated in place, and the factor
-  // α = e^(m − m') rescaling what was summed under the old max.
-  OpFoldResult rows = block.rows;
-  Value blockMax = buildReduction(
-      b, loc, scores,
-      createFilled(b, loc, rows, constantF32(b, loc, -INFINITY)), {1},
-      [](OpBuilder &b, Location loc, ValueRange args) {
-        return arith::MaximumFOp::create(b, loc, args[0], args[1]).getResult();
-      });
-  AffineMap identity = b.getMultiDimIdentityMap(1);
-  auto update = linalg::GenericOp::create(
-      b, loc, TypeRange{m.getType(), m.getType()}, ValueRange{blockMax},
-      ValueRange{m, createEmpty(b, loc, rows, f32)},
-      SmallVector<AffineMap>(3, identity), {utils::IteratorType::parallel},
-      [](OpBuilder &b, Location loc, ValueRange args) {
-        Value newMax = arith::MaximumFOp::create(b, loc, args[0], args[1]);
-        Value delta =
-            arith::SubFOp::create(b, loc, args[1], finiteMax(b, loc, newMax));
-        linalg::YieldOp::create(
-            b, loc, ValueRange{newMax, math::ExpOp::create(b, loc, delta)});
-      });
-  Value newMax = update.getResult(0), alpha = update.getResult(1);
-
-  AffineMap rowMap = singleDimMap(2, 0, ctx);
-  Value probabilities = buildParallelGeneric(
-      b, loc, scores, newMax, rowMap,
-      [](OpBuilder &b, Location loc, ValueRange args) {
-        Value shifted =
-            arith::SubFOp::create(b, loc, args[1], finiteMax(b, loc, args[0]));
-        return math::ExpOp::create(b, loc, shifted).getResult();
-      });
-  auto rescale = [&](Value running, AffineMap alphaMap) {
-    return buildParallelGeneric(
-        b, loc, running, alpha, alphaMap,
-        [](OpBuilder &b, Location loc, ValueRange args) {
-          return arith::MulFOp::create(b, loc, args[0], args[1]).getResult();
-        });
-  };
-  // The denominator sums P; only the numerator sees URPE's mult.
-  Value newSum = buildReduction(
-      b, loc, probabilities, rescale(l, identity), {1},
-      [](OpBuilder &b, Location loc, ValueRange args) {
-        return arith::AddFOp::create(b, loc, args[0], args[1]).getResult();
-      });
-  if (mult)
-    probabilities = applyMult(b, loc, block, k0, probabilities);
-  Value newAcc = linalg::MatmulOp::create(b, loc, TypeRange{acc.getType()},
-                                          ValueRange{probabilities, values},
-                                          ValueRange{rescale(acc, rowMap)})
-                     .getResult(0);
-  return {newMax, newSum, newAcc};
-}
-
-/// Absolute positions (p, j) of the query and key of the current element of
-/// a [rows, keys] tile starting at query position `pBegin` and key `k0`.
-static std::pair<Value, Value> elementPositions(OpBuilder &b, Location loc,
-                                                Value pBegin, Value k0) {
-  IndexMath ix(b, loc);
-  return {ix.add(pBegin, linalg::IndexOp::create(b, loc, 0)),
-          ix.add(k0, linalg::IndexOp::create(b, loc, 1))};
-}
-
-Value FlashAttentionBuilder::buildScores(OpBuilder &b, Location loc,
-                                         const QueryBlock &block, Value k0,
-                                         Value keyRows, Value scores) {
-  SmallVector<Value> inputs;
-  SmallVector<AffineMap> maps;
-  if (posBias == PosBiasKind::explicit_bias) {
-    // A bias dim of size 1 broadcasts: its tile is always at index 0.
-    auto broadcastIndex = [&](int64_t dim, Value index) -> OpFoldResult {
-      auto type = cast<RankedTensorType>(bias.getType());
-      if (type.getDimSize(dim) == 1)
-        return b.getIndexAttr(0);
-      if (!type.isDynamicDim(dim))
-        return index;
-      Value isUnit =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                dimOf(b, bias, dim), constantIndex(b, loc, 1));
-      return arith::SelectOp::create(b, loc, isUnit, constantIndex(b, loc, 0),
-                                     index)
-          .getResult();
-    };
-    OpFoldResult unit = b.getIndexAttr(1);
-    inputs.push_back(extractTile(b, loc, bias,
-                                 {broadcastIndex(0, block.batch),
-                                  broadcastIndex(1, block.head), block.q0, k0},
-                                 {unit, unit, block.rows, keyRows}));
-    maps.push_back(b.getMultiDimIdentityMap(2));
-  }
-  MaskKind maskKind = mask ? mask.getKind() : MaskKind::none;
-  bool needsPositions = maskKind != MaskKind::none ||
-                        posBias == PosBiasKind::alibi ||
-                        posBias == PosBiasKind::t5;
-  return buildParallelGeneric(
-      b, loc, scores, inputs, maps,
-      [&](OpBuilder &b, Location loc, ValueRange args) {
-        Value s = arith::MulFOp::create(b, loc, args.back(),
-                                        constantF32(b, loc, scale));
-        if (!needsPositions && inputs.empty())
-          return s;
-        IndexMath ix(b, loc);
-        Value p, j;
-        if (needsPositions)
-          std::tie(p, j) = elementPositions(b, loc, block.pBegin, k0);
-        Value term;
-        switch (posBias) {
-        case PosBiasKind::none:
-          break;
-        case PosBiasKind::alibi:
-          // −m_h·(p − j)
-          term = arith::MulFOp::create(b, loc, block.slope,
-                                       ix.toF32(ix.sub(j, p)));
-          break;
-        case PosBiasKind::t5:
-          term = tensor::ExtractOp::create(
-              b, loc, bias, ValueRange{t5->emit(ix, ix.sub(j, p)), block.head});
-          break;
-        case PosBiasKind::explicit_bias:
-          term = args[0];
-          break;
-        }
-        if (term)
-          s = arith::AddFOp::create(b, loc, s, term);
-        if (Value visible = emitVisible(ix, mask, p, j))
-          s = arith::SelectOp::create(b, loc, visible, s,
-                                      constantF32(b, loc, -INFINITY));
-        return s;
-      });
-}
-
-Value FlashAttentionBuilder::applyMult(OpBuilder &b, Location loc,
-                                       const QueryBlock &block, Value k0,
-                                       Value probabilities) {
-  // URPE: P ⊙ mult[bucket(j − p), h], the Toeplitz factor sharing the T5
-  // buckets.
-  return buildParallelGeneric(
-      b, loc, probabilities, {}, {},
-      [&](OpBuilder &b, Location loc, ValueRange args) {
-        IndexMath ix(b, loc);
-        auto [p, j] = elementPositions(b, loc, block.pBegin, k0);
-        Value factor = tensor::ExtractOp::create(
-            b, loc, mult, ValueRange{t5->emit(ix, ix.sub(j, p)), block.head});
-        return arith::MulFOp::create(b, loc, args[0], factor).getResult();
-      });
+  tiles[0] = buildFor(b, loc, zero, block.rows, constantIndex(b, loc, 1),
+                      tiles[0], rowStep)[0];
+  return tiles;
 }
 
 namespace {
