@@ -16,9 +16,10 @@
 //     acc = α ⊙ acc + (P ⊙ mult)·V[k0 : k0+Bk]
 //   out = acc / l (0 for rows that saw no key);  lse = m + log l
 //
-// Both products run as kTileRows × kPanel register tiles: the accumulators
-// stay in vector registers over the depth loop while each step loads one
-// panel row and broadcasts one element per tile row (fused multiply-adds).
+// Both products run as kTileRows × kPanel register tiles (1 × kPanel on a
+// block's last rows): the accumulators stay in vector registers over the
+// depth loop while each step loads one panel row and broadcasts one element
+// per tile row (fused multiply-adds).
 // No Lq x Lk buffer exists at any stage. Every mask is an interval of keys
 // per query row, so the key loop covers only the blocks that some row of the
 // block sees and each row masks its scores with two lane compares. Ragged
@@ -299,32 +300,75 @@ static Value writeVector(OpBuilder &b, Location loc, Value vector, Value dest,
       .getResult();
 }
 
+/// The constant vector<size x i32> [0, 1, ..., size − 1].
+static Value laneIndices(OpBuilder &b, Location loc, int64_t size) {
+  SmallVector<int32_t> lanes(size);
+  std::iota(lanes.begin(), lanes.end(), 0);
+  auto type = VectorType::get({size}, b.getI32Type());
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, ArrayRef(lanes)));
+}
+
 /// Packs `key` [B, Hk, Lk, d] into Kᵀ panels [B, Hk, panels, d, kPanel]:
 /// element (b, h, p, x, lane) is key[b, h, p·kPanel + lane, x], 0 past Lk.
 /// The score tiles then read kPanel keys of one depth per step, contiguous
-/// and in bounds.
+/// and in bounds. Each panel row is one vector gather; the panels are
+/// packed in parallel.
 static Value packKeys(OpBuilder &b, Location loc, Value key,
                       OpFoldResult panels) {
+  IndexMath ix(b, loc);
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, key);
   sizes[2] = panels;
   sizes.push_back(b.getIndexAttr(kPanel));
   Value init = createEmpty(b, loc, sizes, b.getF32Type());
+  Value heads = tensor::DimOp::create(b, loc, key, 1);
   Value keys = tensor::DimOp::create(b, loc, key, 2);
-  return buildParallelGeneric(
-      b, loc, init, {}, {}, [&](OpBuilder &b, Location loc, ValueRange) {
-        IndexMath ix(b, loc);
-        auto index = [&](int64_t dim) -> Value {
-          return linalg::IndexOp::create(b, loc, dim);
-        };
-        Value j = ix.add(ix.mul(index(2), ix.c(kPanel)), index(4));
-        Value inside = ix.cmp(arith::CmpIPredicate::ult, j, keys);
-        // Clamped so the read stays in bounds; the select drops its value.
-        Value element = tensor::ExtractOp::create(
-            b, loc, key,
-            ValueRange{index(0), index(1), ix.min(j, ix.sub(keys, ix.c(1))),
-                       index(3)});
-        return ix.select(inside, element, constantF32(b, loc, 0.0));
-      });
+  Value depth = tensor::DimOp::create(b, loc, key, 3);
+  Value panelCount = getValueOrCreateConstantIndexOp(b, loc, panels);
+  Value count =
+      ix.mul(ix.mul(tensor::DimOp::create(b, loc, key, 0), heads), panelCount);
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{count},
+                                      init, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  Value iv = forall.getInductionVar(0);
+  Value headIndex = ix.div(iv, panelCount);
+  Value batch = ix.div(headIndex, heads), head = ix.rem(headIndex, heads);
+  Value panel = ix.rem(iv, panelCount);
+  OpFoldResult origin = b.getIndexAttr(0), unit = b.getIndexAttr(1);
+  SmallVector<OpFoldResult> offsets = {batch, head, panel, origin, origin};
+  SmallVector<OpFoldResult> tileSizes = {unit, unit, unit, depth,
+                                         b.getIndexAttr(kPanel)};
+  Value tile =
+      extractTile(b, loc, forall.getRegionIterArgs()[0], offsets, tileSizes);
+
+  // Lane j reads key p·kPanel + j: a stride of d floats from key[b, h, 0, x].
+  Value keyLanes = arith::AddIOp::create(
+      b, loc, laneIndices(b, loc, kPanel),
+      splat(b, loc, ix.toI32(ix.mul(panel, ix.c(kPanel))), kPanel));
+  Value inside =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, keyLanes,
+                            splat(b, loc, ix.toI32(keys), kPanel));
+  Value strides = arith::MulIOp::create(b, loc, keyLanes,
+                                        splat(b, loc, ix.toI32(depth), kPanel));
+  VectorType rowType = f32Vector(b, kPanel);
+  Value zeros = constantOf(b, loc, rowType, 0.0);
+  tile = buildFor(b, loc, ix.c(0), depth, ix.c(1), tile,
+                  [&](OpBuilder &b, Location loc, Value x, ValueRange rows) {
+                    Value zero = constantIndex(b, loc, 0);
+                    Value row = vector::GatherOp::create(
+                        b, loc, rowType, key, ValueRange{batch, head, zero, x},
+                        strides, inside, zeros);
+                    return SmallVector<Value>{writeVector(
+                        b, loc, row, rows[0], {x, zero}, /*inBounds=*/true)};
+                  })[0];
+
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  SmallVector<OpFoldResult> unitStrides(offsets.size(), unit);
+  tensor::ParallelInsertSliceOp::create(b, loc, tile,
+                                        forall.getRegionIterArgs()[0], offsets,
+                                        tileSizes, unitStrides);
+  return forall.getResult(0);
 }
 
 namespace {
@@ -334,21 +378,19 @@ using PanelRowReader =
     function_ref<Value(OpBuilder &, Location, Value panel, Value k)>;
 } // namespace
 
-/// The product of `lhs` [Bq, depth] and a packed B of `panels` panels, on
-/// rows [0, rows) of `out` [Bq, panels·kPanel] (`rows` a multiple of
-/// kTileRows): out = lhs·B, or with `rowScale` [Bq], out = rowScale ⊙ out +
-/// lhs·B. Each kTileRows × kPanel tile of the result stays in registers over
-/// the depth loop: per step one panel row and a broadcast per tile row.
-static Value emitTileProduct(OpBuilder &b, Location loc, Value lhs, Value depth,
-                             Value rows, Value panels,
-                             PanelRowReader readPanelRow, Value out,
-                             Value rowScale) {
+/// Rows [rowBegin, rowEnd) of the tile product below, in register tiles of
+/// `height` rows (dividing the range) × kPanel columns. Each tile stays in
+/// registers over the depth loop: per step one panel row and a broadcast per
+/// tile row.
+static Value emitTileRows(OpBuilder &b, Location loc, Value lhs, Value depth,
+                          Value rowBegin, Value rowEnd, int64_t height,
+                          Value panels, PanelRowReader readPanelRow, Value out,
+                          Value rowScale) {
   VectorType panelType = f32Vector(b, kPanel);
-  IndexMath ix(b, loc);
   auto rowLoop = [&](OpBuilder &b, Location loc, Value row, ValueRange outIn) {
     IndexMath ix(b, loc);
     SmallVector<Value> tileRows;
-    for (int64_t r = 0; r < kTileRows; ++r)
+    for (int64_t r = 0; r < height; ++r)
       tileRows.push_back(ix.add(row, ix.c(r)));
     auto panelLoop = [&](OpBuilder &b, Location loc, Value panel,
                          ValueRange tileIn) {
@@ -388,7 +430,25 @@ static Value emitTileProduct(OpBuilder &b, Location loc, Value lhs, Value depth,
     return llvm::to_vector(
         buildFor(b, loc, ix.c(0), panels, ix.c(1), outIn, panelLoop));
   };
-  return buildFor(b, loc, ix.c(0), rows, ix.c(kTileRows), out, rowLoop)[0];
+  return buildFor(b, loc, rowBegin, rowEnd, constantIndex(b, loc, height), out,
+                  rowLoop)[0];
+}
+
+/// The product of `lhs` [Bq, depth] and a B of `panels` panels on rows
+/// [0, rows) of `out` [Bq, panels·kPanel]: out = lhs·B, or with `rowScale`
+/// [Bq], out = rowScale ⊙ out + lhs·B. Whole kTileRows-row tiles first, then
+/// the remaining rows one at a time, so that a short block (decoding) does
+/// no work for rows it does not have.
+static Value emitTileProduct(OpBuilder &b, Location loc, Value lhs, Value depth,
+                             Value rows, Value panels,
+                             PanelRowReader readPanelRow, Value out,
+                             Value rowScale) {
+  IndexMath ix(b, loc);
+  Value wholeTiles = ix.sub(rows, ix.rem(rows, ix.c(kTileRows)));
+  out = emitTileRows(b, loc, lhs, depth, ix.c(0), wholeTiles, kTileRows, panels,
+                     readPanelRow, out, rowScale);
+  return emitTileRows(b, loc, lhs, depth, wholeTiles, rows, 1, panels,
+                      readPanelRow, out, rowScale);
 }
 
 namespace {
@@ -397,8 +457,6 @@ namespace {
 struct QueryBlock {
   Value batch, head, kvHead;
   Value q0, rows;
-  /// rows rounded up to whole register tiles.
-  Value tileRows;
   /// Position of the first row: q_offset + q0.
   Value pBegin;
   /// Keys past this one are padding: min(Lk, kv_len[b]).
@@ -585,8 +643,6 @@ SmallVector<Value> FlashAttentionBuilder::buildQueryBlock(OpBuilder &b,
                                                           ValueRange outputs) {
   IndexMath ix(b, loc);
   block.rows = tileSize(b, loc, block.q0, queryLength, kQueryBlock);
-  block.tileRows =
-      ix.mul(ix.ceilDiv(block.rows, ix.c(kTileRows)), ix.c(kTileRows));
   block.pBegin = ix.add(qOffset, block.q0);
   block.queries = loadQueries(b, loc, block);
 
@@ -640,7 +696,7 @@ KeyLoopState FlashAttentionBuilder::foldKeyBlock(OpBuilder &b, Location loc,
   // scores, which the row mask hides.
   Value firstPanel = ix.div(k0, panelSize);
   state.scores = emitTileProduct(
-      b, loc, block.queries, dimOf(b, query, 3), block.tileRows,
+      b, loc, block.queries, dimOf(b, query, 3), block.rows,
       ix.ceilDiv(keyRows, panelSize),
       [&](OpBuilder &b, Location loc, Value panel, Value k) {
         Value index = arith::AddIOp::create(b, loc, firstPanel, panel);
@@ -672,16 +728,18 @@ KeyLoopState FlashAttentionBuilder::foldKeyBlock(OpBuilder &b, Location loc,
     state.scores = applyT5Table(b, loc, block, k0, state.scores, mult,
                                 /*multiply=*/true);
 
-  // acc = α ⊙ acc + P·V over the block's keys.
+  // acc = α ⊙ acc + P·V over the block's keys. The last panel may run past
+  // dv (its lanes there read 0) unless dv is a known multiple of kPanel.
+  int64_t valueDim = cast<RankedTensorType>(value.getType()).getDimSize(3);
+  bool wholePanels = !ShapedType::isDynamic(valueDim) && valueDim % kPanel == 0;
   state.acc = emitTileProduct(
-      b, loc, state.scores, keyRows, block.tileRows, valuePanels,
+      b, loc, state.scores, keyRows, block.rows, valuePanels,
       [&](OpBuilder &b, Location loc, Value panel, Value k) {
-        // The last panel may run past dv: its lanes there read 0.
         IndexMath ix(b, loc);
         return readVector(b, loc, f32Vector(b, kPanel), value,
                           {block.batch, block.kvHead, ix.add(k0, k),
                            ix.mul(panel, ix.c(kPanel))},
-                          /*inBounds=*/false);
+                          wholePanels);
       },
       state.acc, state.alpha);
   return state;
@@ -691,12 +749,8 @@ void FlashAttentionBuilder::emitSoftmaxRows(OpBuilder &b, Location loc,
                                             const QueryBlock &block, Value k0,
                                             KeyLoopState &state) {
   VectorType rowType = f32Vector(b, kKeyBlock);
-  auto laneType = VectorType::get({kKeyBlock}, b.getI32Type());
   // Lane j of a row holds the score of key k0 + j.
-  SmallVector<int32_t> laneIndices(kKeyBlock);
-  std::iota(laneIndices.begin(), laneIndices.end(), 0);
-  Value lanes = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(laneType, ArrayRef(laneIndices)));
+  Value lanes = laneIndices(b, loc, kKeyBlock);
   Value zero = constantIndex(b, loc, 0);
 
   auto rowStep = [&](OpBuilder &b, Location loc, Value i, ValueRange row) {

@@ -11,9 +11,11 @@
 // CHECK-LABEL: func.func @causal_gqa(
 // CHECK-SAME: %[[Q:[^:]*]]: tensor<1x8x4096x64xf32>, %[[K:[^:]*]]: tensor<1x2x4096x64xf32>, %[[V:[^:]*]]: tensor<1x2x4096x64xf32>
 // CHECK-DAG: %[[GROUP:.*]] = arith.divui %c8, %c2 : index
-// Kᵀ panels [B, Hk, key panels, d, 32], zero past the keys.
-// CHECK: %[[KP:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x128x64x32xf32>)
-// CHECK: tensor.extract %[[K]]
+// Kᵀ panels [B, Hk, key panels, d, 32], zero past the keys: a vector gather
+// per panel row, the panels in parallel.
+// CHECK: %[[KP:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}}) -> (tensor<1x2x128x64x32xf32>)
+// CHECK: vector.gather %[[K]]
+// CHECK: tensor.parallel_insert_slice
 // CHECK: %[[OUT:.*]] = tensor.empty() : tensor<1x8x4096x64xf32>
 // CHECK: %[[QBLOCKS:.*]] = arith.ceildivui %c4096, %c64
 // One parallel iteration per (batch, head, query block), blocks of a head
@@ -37,8 +39,11 @@
 // CHECK: %[[PEND:.*]] = arith.addi %{{.*}}, %[[QS]]
 // CHECK: %[[KEND:.*]] = arith.minsi %c4096, %[[PEND]]
 // CHECK: %[[LOOP:.*]]:6 = scf.for %[[K0:[a-z0-9_]+]] = %{{.*}} to %[[KEND]] step %c64 iter_args(%[[M:[a-z0-9_]+]] = %{{.*}}, %[[L:[a-z0-9_]+]] = %{{.*}}, %[[ACC:[a-z0-9_]+]] = %{{.*}}, %[[S:[a-z0-9_]+]] = %{{.*}}, %[[SUMS:[a-z0-9_]+]] = %{{.*}}, %[[ALPHA:[a-z0-9_]+]] = %{{.*}}) -> (tensor<64xf32>, vector<64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<64xf32>)
-// S = Q'·Kᵀ in 8x32 register tiles: 8 accumulators over the depth d.
-// CHECK: %[[SN:.*]] = scf.for %{{.*}} step %c8 iter_args(%{{.*}} = %[[S]]) -> (tensor<64x64xf32>)
+// S = Q'·Kᵀ in 8x32 register tiles (8 accumulators over the depth d) on
+// the block's whole 8-row tiles, then 1x32 tiles on its last rows.
+// CHECK: %[[REST:.*]] = arith.remui %[[QS]], %c8
+// CHECK: %[[WHOLE:.*]] = arith.subi %[[QS]], %[[REST]]
+// CHECK: %[[S8:.*]] = scf.for %{{.*}} = %c0 to %[[WHOLE]] step %c8 iter_args(%{{.*}} = %[[S]]) -> (tensor<64x64xf32>)
 // CHECK: scf.for
 // CHECK: %{{.*}}:8 = scf.for %[[X:.*]] = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>)
 // CHECK: %[[KROW:.*]] = vector.transfer_read %[[KH]][%{{.*}}, %[[X]], %c0], %{{.*}} {in_bounds = [true]} : tensor<128x64x32xf32>, vector<32xf32>
@@ -47,6 +52,11 @@
 // CHECK: vector.fma %[[QB]], %[[KROW]], %{{.*}} : vector<32xf32>
 // CHECK-COUNT-7: vector.fma
 // CHECK: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<32xf32>, tensor<64x64xf32>
+// CHECK: %[[SN:.*]] = scf.for %{{.*}} = %[[WHOLE]] to %[[QS]] step %c1 iter_args(%{{.*}} = %[[S8]]) -> (tensor<64x64xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args(%{{.*}}) -> (vector<32xf32>)
+// CHECK: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: vector.transfer_write
 // Per query row, a vector<64> of scores: the causal mask is one lane
 // compare against the row's key interval, then max, exp and sum as vector
 // ops.
@@ -69,7 +79,7 @@
 // CHECK: %[[AL:.*]] = arith.mulf %[[A]], %[[L]] : vector<64xf32>
 // CHECK: %[[LN:.*]] = arith.addf %[[AL]], %{{.*}} : vector<64xf32>
 // acc = α ⊙ acc + P·V in 8x32 register tiles, V rows read in place.
-// CHECK: %[[ACCN:.*]] = scf.for %{{.*}} step %c8 iter_args(%{{.*}} = %[[ACC]]) -> (tensor<64x64xf32>)
+// CHECK: %[[ACC8:.*]] = scf.for %{{.*}} step %c8 iter_args(%{{.*}} = %[[ACC]]) -> (tensor<64x64xf32>)
 // CHECK: %[[OLD:.*]] = vector.transfer_read
 // CHECK: %[[AR:.*]] = tensor.extract %[[AT]]
 // CHECK: %[[AB:.*]] = vector.broadcast %[[AR]]
@@ -80,6 +90,7 @@
 // CHECK: %[[PX:.*]] = tensor.extract %[[ROWS]]#0[%{{.*}}, %[[J]]]
 // CHECK: %[[PB:.*]] = vector.broadcast %[[PX]]
 // CHECK: vector.fma %[[PB]], %[[VROW]], %{{.*}} : vector<32xf32>
+// CHECK: %[[ACCN:.*]] = scf.for %{{.*}} to %[[QS]] step %c1 iter_args(%{{.*}} = %[[ACC8]]) -> (tensor<64x64xf32>)
 // CHECK: scf.yield %[[ROWS]]#1, %[[LN]], %[[ACCN]], %[[ROWS]]#0, %[[ROWS]]#2, %[[AT]]
 // out = acc / l, written into the block's tile of the output, and inserted
 // in parallel.
@@ -159,7 +170,7 @@ func.func @window_kv_len_lse(%q: tensor<2x4x?x32xf32>, %k: tensor<2x4x?x32xf32>,
 // ALiBi: the head's slope is computed once per query block, outside the
 // key loop; each score row adds slope·(j − p) as a vector.
 // CHECK-LABEL: func.func @alibi(
-// CHECK: scf.forall
+// CHECK: scf.forall {{.*}} -> (tensor<1x6x?x32xf32>)
 // CHECK: %[[H:.*]] = arith.remui
 // CHECK: math.ctlz
 // CHECK: arith.cmpi slt, %[[H]]
@@ -192,7 +203,7 @@ func.func @alibi(%q: tensor<1x6x?x32xf32>, %k: tensor<1x6x?x32xf32>,
 // of p_min..p_max.
 // CHECK-LABEL: func.func @t5_urpe_block(
 // CHECK-SAME: %[[TABLE:[^:]*]]: tensor<32x2xf32>, %[[MULT:[^:]*]]: tensor<32x2xf32>
-// CHECK: scf.forall
+// CHECK: scf.forall {{.*}} -> (tensor<1x2x?x16xf32>)
 // CHECK: %[[H:.*]] = arith.remui
 // CHECK: %[[Q0:.*]] = arith.muli
 // CHECK: %[[QS:.*]] = arith.minsi
@@ -247,7 +258,7 @@ func.func @t5_urpe_block(%q: tensor<1x2x?x16xf32>, %k: tensor<1x2x?x16xf32>,
 // max(p + 1, n).
 // CHECK-LABEL: func.func @explicit_bias_prefix(
 // CHECK-SAME: %[[BIAS:[^:]*]]: tensor<?x1x?x?xf32>
-// CHECK: scf.forall
+// CHECK: scf.forall {{.*}} -> (tensor<?x3x?x16xf32>)
 // CHECK: %[[BH:.*]] = arith.divui
 // CHECK: %[[B:.*]] = arith.divui %[[BH]], %c3
 // CHECK: %[[Q0:.*]] = arith.muli
