@@ -342,22 +342,26 @@ static Value packKeys(OpBuilder &b, Location loc, Value key,
   Value tile =
       extractTile(b, loc, forall.getRegionIterArgs()[0], offsets, tileSizes);
 
-  // Lane j reads key p·kPanel + j: a stride of d floats from key[b, h, 0, x].
-  Value keyLanes = arith::AddIOp::create(
-      b, loc, laneIndices(b, loc, kPanel),
-      splat(b, loc, ix.toI32(ix.mul(panel, ix.c(kPanel))), kPanel));
-  Value inside =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, keyLanes,
-                            splat(b, loc, ix.toI32(keys), kPanel));
-  Value strides = arith::MulIOp::create(b, loc, keyLanes,
-                                        splat(b, loc, ix.toI32(depth), kPanel));
+  // Lane j reads key p·kPanel + j, a stride of d floats from the panel's
+  // first key (clamped into the keys: a padding panel reads no lane).
+  Value first = ix.mul(panel, ix.c(kPanel));
+  Value base = ix.min(first, ix.sub(keys, ix.c(1)));
+  Value lanes = laneIndices(b, loc, kPanel);
+  Value inside = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::slt, lanes,
+      splat(b, loc, ix.toI32(ix.sub(keys, first)), kPanel));
+  Value strides = arith::MulIOp::create(
+      b, loc,
+      arith::AddIOp::create(
+          b, loc, lanes, splat(b, loc, ix.toI32(ix.sub(first, base)), kPanel)),
+      splat(b, loc, ix.toI32(depth), kPanel));
   VectorType rowType = f32Vector(b, kPanel);
   Value zeros = constantOf(b, loc, rowType, 0.0);
   tile = buildFor(b, loc, ix.c(0), depth, ix.c(1), tile,
                   [&](OpBuilder &b, Location loc, Value x, ValueRange rows) {
                     Value zero = constantIndex(b, loc, 0);
                     Value row = vector::GatherOp::create(
-                        b, loc, rowType, key, ValueRange{batch, head, zero, x},
+                        b, loc, rowType, key, ValueRange{batch, head, base, x},
                         strides, inside, zeros);
                     return SmallVector<Value>{writeVector(
                         b, loc, row, rows[0], {x, zero}, /*inBounds=*/true)};
