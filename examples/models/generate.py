@@ -3,9 +3,10 @@
 
     generate.py MODEL_DIR [--seed N] [--dtype F32|F16|BF16] [--out FILE]
 
-reads MODEL_DIR/config.json (a Hugging Face config) and writes
-MODEL_DIR/model.safetensors (or FILE) with every parameter the architecture
-has, named and shaped as Hugging Face's save_pretrained writes them. Values
+reads MODEL_DIR/config.json (a Hugging Face config, or tfm's own format)
+and writes MODEL_DIR/model.safetensors (or FILE) with every parameter the
+model has, named and shaped as Hugging Face's save_pretrained writes them
+(or as README.md documents for tfm's format). Values
 are seeded uniform draws scaled so activations keep their size through the
 layers: matrices by 1/sqrt(fan-in), norm scales near 1, small biases.
 """
@@ -132,6 +133,77 @@ def mamba_weights(c):
     return w
 
 
+def tfm_model_weights(c):
+    """tfm's own format; names as examples/models/README.md documents."""
+    d, v = c["hidden_size"], c["vocab_size"]
+    layer_norm = c.get("norm", "rms") == "layer"
+    block = c["block"]
+    mixer, channel = block["mixer"], block.get("channel_mixer", {"type": "none"})
+    w = {"embed.weight": ("embedding", (v, d))}
+    if c.get("positions", "none") == "learned":
+        w["pos_embed.weight"] = ("embedding", (c["max_positions"], d))
+
+    def norm(name):
+        w[name + ".weight"] = ("scale", (d,))
+        if layer_norm:
+            w[name + ".bias"] = ("bias", (d,))
+
+    def dense(name, out, inp, bias):
+        w[name + ".weight"] = ("matrix", (out, inp))
+        if bias:
+            w[name + ".bias"] = ("bias", (out,))
+
+    for i in range(c["layers"]):
+        p = f"blocks.{i}."
+        norm(p + "norm1")
+        if mixer["type"] == "mamba":
+            mamba = {"hidden_size": d, "vocab_size": v, "num_hidden_layers": 1,
+                     "state_size": mixer.get("state_size", 16),
+                     "expand": mixer.get("expand", 2),
+                     "conv_kernel": mixer.get("conv_kernel", 4),
+                     "time_step_rank": mixer.get("dt_rank", "auto"),
+                     "use_bias": mixer.get("bias", False),
+                     "use_conv_bias": mixer.get("conv_bias", True)}
+            for name, spec in mamba_weights(mamba).items():
+                if name.startswith("backbone.layers.0.mixer."):
+                    w[p + name[len("backbone.layers.0."):]] = spec
+        else:
+            heads = mixer["heads"]
+            kv = mixer.get("kv_heads", heads)
+            hd = mixer.get("head_dim", d // heads)
+            bias = mixer.get("bias", False)
+            for name, out in [("q_proj", heads * hd), ("k_proj", kv * hd),
+                              ("v_proj", kv * hd)]:
+                dense(p + "mixer." + name, out, d, bias)
+            dense(p + "mixer.o_proj", d, heads * hd, bias)
+            position = mixer.get("position", "none")
+            if position in ("t5", "urpe"):
+                w[p + "mixer.relative_bias.weight"] = ("embedding", (mixer.get("buckets", 32), heads))
+            if position == "urpe":
+                w[p + "mixer.urpe.weight"] = ("scale", (mixer.get("buckets", 32), heads))
+            if (mixer["type"] == "kernelized_attention"
+                    or mixer.get("feature_map") == "performer"):
+                w[p + "mixer.feature_map.weight"] = ("gaussian", (mixer.get("features", hd), hd))
+            if mixer["type"] == "kernelized_attention":
+                w[p + "mixer.rpe.weight"] = ("rpe", (heads, 2 * c["max_positions"] - 1))
+        if channel["type"] != "none":
+            norm(p + "norm2")
+            f = channel["hidden"]
+            bias = channel.get("bias", channel["type"] == "mlp")
+            if channel["type"] == "mlp":
+                dense(p + "mlp.fc1", f, d, bias)
+                dense(p + "mlp.fc2", d, f, bias)
+            else:
+                dense(p + "mlp.gate", f, d, bias)
+                dense(p + "mlp.up", f, d, bias)
+                dense(p + "mlp.down", d, f, bias)
+    if c.get("final_norm", True):
+        norm("norm")
+    if c.get("output", "logits") == "logits" and not c.get("tie_embeddings", False):
+        w["head.weight"] = ("matrix", (v, d))
+    return w
+
+
 ARCHITECTURES = {"LlamaForCausalLM": llama_weights,
                  "MistralForCausalLM": llama_weights,
                  "Qwen2ForCausalLM": llama_weights,
@@ -154,6 +226,10 @@ def draw(kind, shape, rng):
         return 0.1 * u
     if kind == "conv":
         return u * 0.5
+    if kind == "gaussian":  # unit variance, as Performer's random features
+        return u * math.sqrt(3.0)
+    if kind == "rpe":  # log-coefficients of kernelized attention's RPE
+        return 0.5 * u
     if kind == "a_log":  # Mamba's init: A = -(1..N), jittered
         return np.log(np.arange(1, shape[1] + 1))[None, :] + 0.1 * u
     if kind == "dt_bias":  # softplus^-1 of time steps in [0.05, 1]: the
@@ -165,10 +241,13 @@ def draw(kind, shape, rng):
 
 def weights_for(config, seed):
     """{name: float32 array} for `config`, deterministic in `seed`."""
-    arch = config["architectures"][0]
     rng = np.random.default_rng(seed)
+    if config.get("format") == "tfm-model":
+        specs = tfm_model_weights(config)
+    else:
+        specs = ARCHITECTURES[config["architectures"][0]](config)
     return {name: draw(kind, shape, rng).astype(np.float32)
-            for name, (kind, shape) in ARCHITECTURES[arch](config).items()}
+            for name, (kind, shape) in specs.items()}
 
 
 def main():

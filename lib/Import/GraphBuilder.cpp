@@ -163,6 +163,16 @@ Value GraphBuilder::negate(Value x) {
                      });
 }
 
+Value GraphBuilder::scale(Value x, double factor) {
+  return elementwise(
+      b, loc, x, {x}, emptyLike(x),
+      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value constant = arith::ConstantOp::create(
+            nb, l, nb.getF32FloatAttr(static_cast<float>(factor)));
+        return arith::MulFOp::create(nb, l, args[0], constant);
+      });
+}
+
 Value GraphBuilder::exp(Value x) {
   return elementwise(b, loc, x, {x}, emptyLike(x),
                      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
@@ -267,12 +277,12 @@ Value GraphBuilder::scanGroup(Value x) {
 }
 
 Value GraphBuilder::attention(Value q, Value k, Value v, double scale,
-                              MaskAttr mask) {
-  return AttentionOp::create(b, loc, q, k, v, /*bias=*/Value(),
-                             /*mult=*/Value(), /*kv_len=*/Value(),
+                              MaskAttr mask, PosBiasAttr posBias, Value bias,
+                              Value mult) {
+  return AttentionOp::create(b, loc, q, k, v, bias, mult, /*kv_len=*/Value(),
                              /*q_offset=*/Value(),
                              llvm::APFloat(static_cast<float>(scale)), mask,
-                             /*pos_bias=*/PosBiasAttr())
+                             posBias)
       .getOutput();
 }
 

@@ -68,6 +68,8 @@ public:
   Value add(Value a, Value b);
   Value mul(Value a, Value b);
   Value negate(Value x);
+  /// x · factor.
+  Value scale(Value x, double factor);
   Value exp(Value x);
   /// `x` plus each of `terms`, broadcast numpy-style over `x`'s leading
   /// dims (a [seq, width] position table, a [width] row).
@@ -91,7 +93,10 @@ public:
   /// [B, L, N] -> [B, 1, N, L]: one group of a selective scan's B or C.
   Value scanGroup(Value x);
 
-  Value attention(Value q, Value k, Value v, double scale, MaskAttr mask);
+  /// Softmax attention; `bias` and `mult` as tfm.attention takes them
+  /// (T5 / URPE bucket tables with `posBias` t5).
+  Value attention(Value q, Value k, Value v, double scale, MaskAttr mask,
+                  PosBiasAttr posBias = {}, Value bias = {}, Value mult = {});
   /// Rotary embedding of [B, H, L, d] in half-split pairing (tfm.rope).
   Value rope(Value x, Value positions, double base);
   /// Rotary embedding with inverse frequencies `inverseFrequencies` (d/2 of

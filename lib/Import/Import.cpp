@@ -98,7 +98,16 @@ tfm::importModel(MLIRContext &context, llvm::StringRef path,
 
   ConfigReader config(*root, path);
   GraphBuilder graph(context, path);
-  importHuggingFace(*root, config, graph, options);
+  if (!config.has("format")) {
+    importHuggingFace(*root, config, graph, options);
+  } else if (std::string format = config.string("format", "");
+             format == "tfm-model") {
+    importTfmModel(config, graph);
+  } else if (!config.failed()) {
+    config.fail("format", "unknown format \"" + format +
+                              "\"; expected \"tfm-model\", or a Hugging "
+                              "Face config without \"format\"");
+  }
   if (config.failed())
     return config.takeError();
   OwningOpRef<ModuleOp> module = graph.takeModule();

@@ -17,6 +17,24 @@ void importGpt2(ConfigReader &config, GraphBuilder &graph);
 void importBert(ConfigReader &config, GraphBuilder &graph,
                 const ImportOptions &options);
 void importMamba(ConfigReader &config, GraphBuilder &graph);
+/// tfm's own format (`"format": "tfm-model"`).
+void importTfmModel(ConfigReader &config, GraphBuilder &graph);
+
+/// The shape of a Mamba mixer (Hugging Face's MambaMixer).
+struct MambaMixerShape {
+  int64_t width, inner, state, kernel, rank;
+  bool bias, convBias;
+};
+
+/// The Mamba mixer on `x` ([1, L, width]): in_proj, causal depthwise conv,
+/// x_proj, dt_proj, A = -exp(A_log), the selective scan with D and the z
+/// gate, out_proj; weights `<prefix>in_proj.weight`, ... of `layer`.
+Value buildMambaMixer(GraphBuilder &graph, LayerLoop &layer, Value x,
+                      const MambaMixerShape &shape, llvm::StringRef prefix);
+
+/// A Mamba time-step rank: "auto" (ceil(width / 16)) or an integer.
+int64_t readTimeStepRank(ConfigReader &config, llvm::StringRef key,
+                         int64_t width);
 
 /// Hugging Face's activation names (`hidden_act`, `activation_function`).
 ActivationKind readActivation(ConfigReader &config, llvm::StringRef key,

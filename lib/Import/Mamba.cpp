@@ -21,33 +21,39 @@ using namespace mlir::tfm;
 
 namespace {
 struct MambaConfig {
-  int64_t vocab, width, layers, state, inner, kernel, rank;
+  int64_t vocab, layers;
   double eps;
-  bool bias, convBias, tied;
+  bool tied;
+  MambaMixerShape mixer;
 };
 } // namespace
 
+int64_t tfm::readTimeStepRank(ConfigReader &config, llvm::StringRef key,
+                              int64_t width) {
+  // "auto" (the default) is ceil(width / 16).
+  int64_t rank = (width + 15) / 16;
+  if (!config.isString(key))
+    return config.integer(key, rank, 1);
+  if (config.string(key, "auto") != "auto")
+    config.fail(key, "expected \"auto\" or an integer");
+  return rank;
+}
+
 static std::optional<MambaConfig> readConfig(ConfigReader &config) {
   MambaConfig c;
+  MambaMixerShape &m = c.mixer;
   c.vocab = config.integer("vocab_size");
-  c.width = config.integer("hidden_size");
+  m.width = config.integer("hidden_size");
   c.layers = config.integer("num_hidden_layers");
-  c.state = config.integer("state_size", 16, 1);
-  c.inner = config.integer("intermediate_size",
-                           config.integer("expand", 2, 1) * c.width, 1);
-  c.kernel = config.integer("conv_kernel", 4, 1);
+  m.state = config.integer("state_size", 16, 1);
+  m.inner = config.integer("intermediate_size",
+                           config.integer("expand", 2, 1) * m.width, 1);
+  m.kernel = config.integer("conv_kernel", 4, 1);
   c.eps = config.positive("layer_norm_epsilon", 1e-5);
-  c.bias = config.boolean("use_bias", false);
-  c.convBias = config.boolean("use_conv_bias", true);
+  m.bias = config.boolean("use_bias", false);
+  m.convBias = config.boolean("use_conv_bias", true);
   c.tied = config.boolean("tie_word_embeddings", true);
-  // "auto" (the default) is ceil(hidden_size / 16).
-  c.rank = (c.width + 15) / 16;
-  if (config.isString("time_step_rank")) {
-    if (config.string("time_step_rank", "auto") != "auto")
-      config.fail("time_step_rank", "expected \"auto\" or an integer");
-  } else {
-    c.rank = config.integer("time_step_rank", c.rank, 1);
-  }
+  m.rank = readTimeStepRank(config, "time_step_rank", m.width);
   // The scan's output gate is silu; the conv shares the activation.
   if (readActivation(config, "hidden_act", "silu") != ActivationKind::silu)
     config.fail("hidden_act", "Mamba's gate is silu; other activations are "
@@ -57,48 +63,53 @@ static std::optional<MambaConfig> readConfig(ConfigReader &config) {
   return c;
 }
 
-static Value buildLayer(GraphBuilder &g, LayerLoop &layer,
-                        const MambaConfig &c) {
-  Value x = layer.carried(0);
+Value tfm::buildMambaMixer(GraphBuilder &g, LayerLoop &layer, Value x,
+                          const MambaMixerShape &c, llvm::StringRef prefix) {
   auto projection = [&](Value input, llvm::StringRef name, int64_t out,
                         int64_t in, bool bias) {
-    return g.linear(input, layer.weight((name + ".weight").str(), {out, in}),
-                    bias ? layer.weight((name + ".bias").str(), {out})
-                         : Value());
+    return g.linear(
+        input, layer.weight((prefix + name + ".weight").str(), {out, in}),
+        bias ? layer.weight((prefix + name + ".bias").str(), {out}) : Value());
+  };
+  auto weight = [&](llvm::StringRef name, llvm::ArrayRef<int64_t> shape) {
+    return layer.weight((prefix + name).str(), shape);
   };
 
-  Value n = g.norm(NormKind::rms, x, layer.weight("norm.weight", {c.width}),
-                   {}, c.eps);
-  Value projected = projection(n, "mixer.in_proj", 2 * c.inner, c.width, c.bias);
+  Value projected = projection(x, "in_proj", 2 * c.inner, c.width, c.bias);
   Value u = g.swapLastTwo(g.sliceLast(projected, 0, c.inner));
   Value z = g.swapLastTwo(g.sliceLast(projected, c.inner, c.inner));
 
   // Depthwise causal conv1d; PyTorch stores its weight as [C, 1, k].
-  Value convWeight = g.collapse(
-      layer.weight("mixer.conv1d.weight", {c.inner, 1, c.kernel}),
-      {{0, 1}, {2}});
-  Value convBias =
-      c.convBias ? layer.weight("mixer.conv1d.bias", {c.inner}) : Value();
+  Value convWeight =
+      g.collapse(weight("conv1d.weight", {c.inner, 1, c.kernel}), {{0, 1}, {2}});
+  Value convBias = c.convBias ? weight("conv1d.bias", {c.inner}) : Value();
   Value conv = DwConvOp::create(g.builder(), g.loc, u, convWeight, convBias,
                                 ConvPadding::causal, ConvImpl::direct,
                                 /*stride=*/nullptr, /*dilation=*/nullptr);
   u = g.activation(ActivationKind::silu, conv);
 
   // Input-dependent time step, B and C.
-  Value parameters = projection(g.swapLastTwo(u), "mixer.x_proj",
+  Value parameters = projection(g.swapLastTwo(u), "x_proj",
                                 c.rank + 2 * c.state, c.inner, false);
-  Value dt = projection(g.sliceLast(parameters, 0, c.rank), "mixer.dt_proj",
-                        c.inner, c.rank, false);
+  Value dt = projection(g.sliceLast(parameters, 0, c.rank), "dt_proj", c.inner,
+                        c.rank, false);
   Value b = g.scanGroup(g.sliceLast(parameters, c.rank, c.state));
   Value cc = g.scanGroup(g.sliceLast(parameters, c.rank + c.state, c.state));
-  Value a = g.negate(g.exp(layer.weight("mixer.A_log", {c.inner, c.state})));
+  Value a = g.negate(g.exp(weight("A_log", {c.inner, c.state})));
   auto scan = SelectiveScanOp::create(
       g.builder(), g.loc, u, g.swapLastTwo(dt), a, b, cc,
-      layer.weight("mixer.D", {c.inner}), z,
-      layer.weight("mixer.dt_proj.bias", {c.inner}),
+      weight("D", {c.inner}), z, weight("dt_proj.bias", {c.inner}),
       /*initial_state=*/Value(), /*delta_softplus=*/true);
-  return g.add(x, projection(g.swapLastTwo(scan.getY()), "mixer.out_proj",
-                             c.width, c.inner, c.bias));
+  return projection(g.swapLastTwo(scan.getY()), "out_proj", c.width, c.inner,
+                    c.bias);
+}
+
+static Value buildLayer(GraphBuilder &g, LayerLoop &layer,
+                        const MambaConfig &c) {
+  Value x = layer.carried(0);
+  Value n = g.norm(NormKind::rms, x,
+                   layer.weight("norm.weight", {c.mixer.width}), {}, c.eps);
+  return g.add(x, buildMambaMixer(g, layer, n, c.mixer, "mixer."));
 }
 
 void tfm::importMamba(ConfigReader &config, GraphBuilder &g) {
@@ -106,16 +117,17 @@ void tfm::importMamba(ConfigReader &config, GraphBuilder &g) {
   if (!c)
     return;
   Value tokens = g.beginForward();
-  Value embed = g.weight("backbone.embeddings.weight", {c->vocab, c->width});
+  int64_t width = c->mixer.width;
+  Value embed = g.weight("backbone.embeddings.weight", {c->vocab, width});
   Value x = g.embedding(embed, tokens);
 
   LayerLoop layers(g, c->layers, "backbone.layers.", x);
   x = layers.finish(buildLayer(g, layers, *c))[0];
 
-  x = g.norm(NormKind::rms, x, g.weight("backbone.norm_f.weight", {c->width}),
+  x = g.norm(NormKind::rms, x, g.weight("backbone.norm_f.weight", {width}),
              {}, c->eps);
   Value head =
-      c->tied ? embed : g.weight("lm_head.weight", {c->vocab, c->width});
+      c->tied ? embed : g.weight("lm_head.weight", {c->vocab, width});
   g.endForward(g.linear(x, head), "MambaForCausalLM", c->vocab,
                /*maxPositions=*/0, /*logits=*/true);
 }

@@ -1,6 +1,7 @@
 //===- Import.h - model files to tfm IR -------------------------*- C++ -*-===//
 //
-// A model file is a Hugging Face config.json, chosen by its
+// A model file is tfm's own format ("format": "tfm-model", see
+// examples/models/README.md) or a Hugging Face config.json, chosen by its
 // `architectures[0]` (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM,
 // GPT2LMHeadModel, BertModel, MambaForCausalLM). Importing it builds
 //

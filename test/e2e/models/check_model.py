@@ -75,6 +75,7 @@ def main():
     weights_path = os.path.join(args.model_dir, "model.safetensors")
     weights = safetensors_np.read(weights_path)
     vocab = config["vocab_size"]
+    kind = config.get("format") or config["architectures"][0]
     model = Model(args.library, args.name, weights_path)
 
     rng = np.random.default_rng(7)
@@ -86,7 +87,7 @@ def main():
         status, out = model.forward(tokens, width)
         if status != 0:
             raise SystemExit(f"forward failed: {model.error()}")
-        if not check(f"{config['architectures'][0]} batch {args.batch} seq {length}",
+        if not check(f"{kind} batch {args.batch} seq {length}",
                      out, expected):
             _failures.append(f"seq {length}")
 
@@ -99,9 +100,9 @@ def main():
     expect_failure("null model", model, np.array([[1]]), width, "the model is null",
                    handle=ctypes.c_void_p())
     # Learned position tables bound the sequence length.
-    limit = {"GPT2LMHeadModel": "n_positions",
-             "BertModel": "max_position_embeddings"}.get(config["architectures"][0])
-    if limit:
+    limit = {"GPT2LMHeadModel": "n_positions", "BertModel": "max_position_embeddings",
+             "tfm-model": "max_positions"}.get(kind)
+    if limit in config:
         expect_failure("sequence past the position table", model,
                        np.zeros((1, config[limit] + 1)), width,
                        f"seq is {config[limit] + 1}, the model has positions for at "

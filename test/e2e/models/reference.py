@@ -57,7 +57,7 @@ def attention(q, k, v, scale, visible=None):
     return softmax(s) @ v
 
 
-def heads(x, count):
+def heads_of(x, count):
     """[L, count*d] -> [count, L, d]."""
     return x.reshape(x.shape[0], count, -1).transpose(1, 0, 2)
 
@@ -127,9 +127,9 @@ def llama(c, w, tokens):
     for i in range(c["num_hidden_layers"]):
         p = f"model.layers.{i}."
         n = rms_norm(x, w[p + "input_layernorm.weight"], eps)
-        q = rope(heads(linear(n, p + "self_attn.q_proj"), n_heads), inv_freq)
-        k = rope(heads(linear(n, p + "self_attn.k_proj"), n_kv), inv_freq)
-        v = heads(linear(n, p + "self_attn.v_proj"), n_kv)
+        q = rope(heads_of(linear(n, p + "self_attn.q_proj"), n_heads), inv_freq)
+        k = rope(heads_of(linear(n, p + "self_attn.k_proj"), n_kv), inv_freq)
+        v = heads_of(linear(n, p + "self_attn.v_proj"), n_kv)
         o = merge(attention(q, k, v, hd ** -0.5, visible))
         x = x + linear(o, p + "self_attn.o_proj")
         m = rms_norm(x, w[p + "post_attention_layernorm.weight"], eps)
@@ -157,7 +157,7 @@ def gpt2(c, w, tokens):
         p = f"transformer.h.{i}."
         a = layer_norm(x, w[p + "ln_1.weight"], w[p + "ln_1.bias"], eps)
         q, k, v = np.split(conv1d(a, p + "attn.c_attn"), 3, axis=-1)
-        o = merge(attention(heads(q, n_heads), heads(k, n_heads), heads(v, n_heads),
+        o = merge(attention(heads_of(q, n_heads), heads_of(k, n_heads), heads_of(v, n_heads),
                             scale, visible))
         x = x + conv1d(o, p + "attn.c_proj")
         m = layer_norm(x, w[p + "ln_2.weight"], w[p + "ln_2.bias"], eps)
@@ -188,7 +188,7 @@ def bert(c, w, tokens):
     x = ln(x, e + "LayerNorm")
     for i in range(c["num_hidden_layers"]):
         p = f"encoder.layer.{i}."
-        q, k, v = (heads(dense(x, p + "attention.self." + n), n_heads)
+        q, k, v = (heads_of(dense(x, p + "attention.self." + n), n_heads)
                    for n in ("query", "key", "value"))
         o = merge(attention(q, k, v, (d // n_heads) ** -0.5))
         h = ln(x + dense(o, p + "attention.output.dense"), p + "attention.output.LayerNorm")
@@ -199,45 +199,227 @@ def bert(c, w, tokens):
 
 # --- Mamba -------------------------------------------------------------------
 
+def mamba_mixer(x, w, p, state_size, inner, rank):
+    """Hugging Face's MambaMixer (slow path) on x [L, d], weights `p...`."""
+    length = len(x)
+
+    def linear(y, name):
+        out = y @ w[p + name + ".weight"].T
+        return out + w[p + name + ".bias"] if p + name + ".bias" in w else out
+
+    projected = linear(x, "in_proj")
+    u, z = projected[:, :inner], projected[:, inner:]
+    # Depthwise conv, padding k-1 on the left, truncated to the length.
+    kernel = w[p + "conv1d.weight"][:, 0, :]          # [inner, k]
+    k = kernel.shape[1]
+    padded = np.concatenate([np.zeros((k - 1, inner)), u], 0)
+    conv = sum(padded[j:j + length] * kernel[:, j] for j in range(k))
+    if p + "conv1d.bias" in w:
+        conv = conv + w[p + "conv1d.bias"]
+    u = silu(conv)
+    params = linear(u, "x_proj")
+    dt = softplus(linear(params[:, :rank], "dt_proj"))  # dt_proj has the bias
+    b, c = params[:, rank:rank + state_size], params[:, rank + state_size:]
+    a = -np.exp(w[p + "A_log"])
+    state = np.zeros((inner, state_size))
+    y = np.empty((length, inner))
+    for t in range(length):
+        state = np.exp(dt[t][:, None] * a) * state + (dt[t] * u[t])[:, None] * b[t][None, :]
+        y[t] = state @ c[t] + w[p + "D"] * u[t]
+    return linear(y * silu(z), "out_proj")
+
+
+def time_step_rank(value, width):
+    return math.ceil(width / 16) if value == "auto" else value
+
+
 def mamba(c, w, tokens):
     d = c["hidden_size"]
     n = c.get("state_size", 16)
     inner = c.get("intermediate_size") or c.get("expand", 2) * d
-    rank = c.get("time_step_rank", "auto")
-    rank = math.ceil(d / 16) if rank == "auto" else rank
+    rank = time_step_rank(c.get("time_step_rank", "auto"), d)
     eps = c.get("layer_norm_epsilon", 1e-5)
-    length = len(tokens)
+    x = w["backbone.embeddings.weight"][tokens]
+    for i in range(c["num_hidden_layers"]):
+        n_x = rms_norm(x, w[f"backbone.layers.{i}.norm.weight"], eps)
+        x = x + mamba_mixer(n_x, w, f"backbone.layers.{i}.mixer.", n, inner, rank)
+    x = rms_norm(x, w["backbone.norm_f.weight"], eps)
+    head = w.get("lm_head.weight", w["backbone.embeddings.weight"])
+    return x @ head.T
 
-    def linear(x, name):
+
+# --- tfm's own format (examples/models/README.md) -----------------------------
+
+def mask_visible(kind, length, m):
+    i = np.arange(length)[:, None]
+    j = np.arange(length)[None, :]
+    if kind == "none":
+        return np.ones((length, length), bool)
+    if kind == "causal":
+        return j <= i
+    if kind == "window":
+        return (j >= i - m["window_left"]) & (j <= i + m.get("window_right", 0))
+    if kind == "prefix":
+        return (j < m["prefix"]) | (j <= i)
+    if kind == "block":
+        return j // m["block_size"] == i // m["block_size"]
+    raise ValueError(kind)
+
+
+def alibi_slopes(n):
+    """ALiBi's slopes (Press et al.); other than powers of two interleave."""
+    def power_of_two(n):
+        start = 2 ** (-8 / n)
+        return [start ** (i + 1) for i in range(n)]
+    if math.log2(n).is_integer():
+        return power_of_two(n)
+    closest = 2 ** math.floor(math.log2(n))
+    return power_of_two(closest) + alibi_slopes(2 * closest)[0::2][:n - closest]
+
+
+def t5_bucket(rel, bidirectional, buckets, max_distance):
+    """Hugging Face's _relative_position_bucket of rel = key - query."""
+    ret = 0
+    if bidirectional:
+        buckets //= 2
+        ret = (rel > 0) * buckets
+        n = np.abs(rel)
+    else:
+        n = -np.minimum(rel, 0)
+    exact = buckets // 2
+    large = exact + (np.log(np.maximum(n, 1) / exact) / np.log(max_distance / exact)
+                     * (buckets - exact)).astype(int)
+    return ret + np.where(n < exact, n, np.minimum(large, buckets - 1))
+
+
+def rope_styled(x, theta, rotary, style):
+    """x [H, L, d]: the first `rotary` channels rotated, half-split or
+    interleaved pairs, angle position * theta^(-2i/rotary)."""
+    xr, rest = x[..., :rotary], x[..., rotary:]
+    angles = np.arange(x.shape[1])[:, None] * theta ** (-np.arange(0, rotary, 2) / rotary)
+    cos, sin = np.cos(angles), np.sin(angles)
+    if style == "half":
+        a, b = xr[..., :rotary // 2], xr[..., rotary // 2:]
+        out = np.concatenate([a * cos - b * sin, b * cos + a * sin], -1)
+    else:
+        a, b = xr[..., 0::2], xr[..., 1::2]
+        out = np.stack([a * cos - b * sin, b * cos + a * sin], -1).reshape(xr.shape)
+    return np.concatenate([out, rest], -1)
+
+
+def feature_map(kind, x, projection=None):
+    if kind == "relu":
+        return np.maximum(x, 0.0)
+    if kind == "elu_plus_one":
+        return np.where(x > 0, x + 1.0, np.exp(x))
+    # Performer's positive random features.
+    m = projection.shape[0]
+    return np.exp(x @ projection.T - (x * x).sum(-1, keepdims=True) / 2) / math.sqrt(m)
+
+
+def linear_attention(fq, fk, v, causal, eps, coefficients=None):
+    """Per head: out_i = Σ_j c_ij φq_i·φk_j v_j / (Σ_j c_ij φq_i·φk_j + eps),
+    j ≤ i when causal; c = 1 without relative positions."""
+    scores = fq @ fk.transpose(0, 2, 1)              # [H, L, L]
+    if coefficients is not None:
+        scores = scores * coefficients
+    if causal:
+        scores = np.where(np.tril(np.ones(scores.shape[1:], bool))[None], scores, 0.0)
+    return (scores @ v) / (scores.sum(-1, keepdims=True) + eps)
+
+
+def tfm_model(c, w, tokens):
+    d = c["hidden_size"]
+    length = len(tokens)
+    eps = c.get("norm_eps", 1e-5)
+    layer_norm_kind = c.get("norm", "rms") == "layer"
+    block = c["block"]
+    m = block["mixer"]
+    ch = block.get("channel_mixer", {"type": "none"})
+
+    def norm(x, name):
+        if layer_norm_kind:
+            return layer_norm(x, w[name + ".weight"], w[name + ".bias"], eps)
+        return rms_norm(x, w[name + ".weight"], eps)
+
+    def dense(x, name):
         y = x @ w[name + ".weight"].T
         return y + w[name + ".bias"] if name + ".bias" in w else y
 
-    x = w["backbone.embeddings.weight"][tokens]
-    for i in range(c["num_hidden_layers"]):
-        p = f"backbone.layers.{i}.mixer."
-        projected = linear(rms_norm(x, w[f"backbone.layers.{i}.norm.weight"], eps),
-                           p + "in_proj")
-        u, z = projected[:, :inner], projected[:, inner:]
-        # Depthwise conv, padding k-1 on the left, truncated to the length.
-        kernel = w[p + "conv1d.weight"][:, 0, :]          # [inner, k]
-        k = kernel.shape[1]
-        padded = np.concatenate([np.zeros((k - 1, inner)), u], 0)
-        conv = sum(padded[j:j + length] * kernel[:, j] for j in range(k))
-        if p + "conv1d.bias" in w:
-            conv = conv + w[p + "conv1d.bias"]
-        u = silu(conv)
-        params = linear(u, p + "x_proj")
-        dt = softplus(linear(params[:, :rank], p + "dt_proj"))  # dt_proj has the bias
-        b, cc = params[:, rank:rank + n], params[:, rank + n:]
-        a = -np.exp(w[p + "A_log"])
-        state = np.zeros((inner, n))
-        y = np.empty((length, inner))
-        for t in range(length):
-            state = np.exp(dt[t][:, None] * a) * state + (dt[t] * u[t])[:, None] * b[t][None, :]
-            y[t] = state @ cc[t] + w[p + "D"] * u[t]
-        x = x + linear(y * silu(z), p + "out_proj")
-    x = rms_norm(x, w["backbone.norm_f.weight"], eps)
-    head = w.get("lm_head.weight", w["backbone.embeddings.weight"])
+    def attention_mixer(x, p):
+        heads = m["heads"]
+        kv = m.get("kv_heads", heads)
+        hd = m.get("head_dim", d // heads)
+        q = heads_of(dense(x, p + "q_proj"), heads)
+        k = heads_of(dense(x, p + "k_proj"), kv)
+        v = heads_of(dense(x, p + "v_proj"), kv)
+        if m["type"] == "attention":
+            position = m.get("position", "none")
+            if position == "rope":
+                theta, rotary = m.get("rope_theta", 1e4), m.get("rotary_dim", hd)
+                style = m.get("rope_style", "half")
+                q, k = rope_styled(q, theta, rotary, style), rope_styled(k, theta, rotary, style)
+            kind = m.get("mask", "causal")
+            visible = mask_visible(kind, length, m)
+            i = np.arange(length)[:, None]
+            j = np.arange(length)[None, :]
+            bias, mult = 0.0, None
+            if position == "alibi":
+                bias = -np.array(alibi_slopes(heads))[:, None, None] * (i - j)[None]
+            if position in ("t5", "urpe"):
+                buckets = t5_bucket(j - i, m.get("bidirectional", kind != "causal"),
+                                    m.get("buckets", 32), m.get("max_distance", 128))
+                bias = w[p + "relative_bias.weight"][buckets].transpose(2, 0, 1)
+            if position == "urpe":
+                mult = w[p + "urpe.weight"][buckets].transpose(2, 0, 1)
+            group = heads // kv
+            k, v = np.repeat(k, group, 0), np.repeat(v, group, 0)
+            s = q @ k.transpose(0, 2, 1) * m.get("scale", hd ** -0.5) + bias
+            probs = softmax(np.where(visible[None], s, -np.inf))
+            out = (probs * mult if mult is not None else probs) @ v
+        else:
+            group = heads // kv
+            k, v = np.repeat(k, group, 0), np.repeat(v, group, 0)
+            kind = ("performer" if m["type"] == "kernelized_attention"
+                    else m.get("feature_map", "elu_plus_one"))
+            projection = w.get(p + "feature_map.weight")
+            if kind == "performer":
+                q, k = q * hd ** -0.25, k * hd ** -0.25
+            coefficients = None
+            if m["type"] == "kernelized_attention":
+                table, limit = w[p + "rpe.weight"], c["max_positions"]
+                rel = np.arange(length)[None, :] - np.arange(length)[:, None]
+                coefficients = np.exp(table[:, limit - 1 + rel])
+            out = linear_attention(feature_map(kind, q, projection),
+                                   feature_map(kind, k, projection), v,
+                                   m.get("causal", False), m.get("eps", 1e-6), coefficients)
+        return dense(merge(out), p + "o_proj")
+
+    def channel_mixer(x, p):
+        act = ACTIVATIONS[ch.get("activation", "silu" if ch["type"] == "glu" else "gelu")]
+        if ch["type"] == "mlp":
+            return dense(act(dense(x, p + "fc1")), p + "fc2")
+        return dense(act(dense(x, p + "gate")) * dense(x, p + "up"), p + "down")
+
+    x = w["embed.weight"][tokens]
+    if c.get("positions", "none") == "learned":
+        x = x + w["pos_embed.weight"][:length]
+    for i in range(c["layers"]):
+        p = f"blocks.{i}."
+        n = norm(x, p + "norm1")
+        if m["type"] == "mamba":
+            inner = m.get("expand", 2) * d
+            x = x + mamba_mixer(n, w, p + "mixer.", m.get("state_size", 16), inner,
+                                time_step_rank(m.get("dt_rank", "auto"), d))
+        else:
+            x = x + attention_mixer(n, p + "mixer.")
+        if ch["type"] != "none":
+            x = x + channel_mixer(norm(x, p + "norm2"), p + "mlp.")
+    if c.get("final_norm", True):
+        x = norm(x, "norm")
+    if c.get("output", "logits") == "hidden_states":
+        return x
+    head = w["embed.weight"] if c.get("tie_embeddings", False) else w["head.weight"]
     return x @ head.T
 
 
@@ -249,4 +431,6 @@ MODELS = {"LlamaForCausalLM": llama, "MistralForCausalLM": llama,
 def forward(config, weights, tokens):
     """The model of `config` on one sequence, in float64."""
     w = {name: np.asarray(value, dtype=np.float64) for name, value in weights.items()}
-    return MODELS[config["architectures"][0]](config, w, np.asarray(tokens))
+    model = (tfm_model if config.get("format") == "tfm-model"
+             else MODELS[config["architectures"][0]])
+    return model(config, w, np.asarray(tokens))
