@@ -19,7 +19,9 @@
 // Both products run as kTileRows × kPanel register tiles (1 × kPanel on a
 // block's last rows): the accumulators stay in vector registers over the
 // depth loop while each step loads one panel row and broadcasts one element
-// per tile row (fused multiply-adds).
+// per tile row (fused multiply-adds). With fewer query rows than a tile
+// (decoding), K is not packed and each score is a vector dot product with a
+// K row instead.
 // No Lq x Lk buffer exists at any stage. Every mask is an interval of keys
 // per query row, so the key loop covers only the blocks that some row of the
 // block sees and each row masks its scores with two lane compares. Ragged
@@ -512,6 +514,10 @@ private:
   Value loadQueries(OpBuilder &b, Location loc, const QueryBlock &block);
   KeyLoopState foldKeyBlock(OpBuilder &b, Location loc, const QueryBlock &block,
                             Value k0, Value kEnd, KeyLoopState state);
+  /// S[i, j] = Q'[i]·K[k0 + j] for the block's rows and `keyRows` keys, as
+  /// vector dot products with the K rows in place.
+  Value emitRowDots(OpBuilder &b, Location loc, const QueryBlock &block,
+                    Value k0, Value keyRows, Value scores);
   void emitSoftmaxRows(OpBuilder &b, Location loc, const QueryBlock &block,
                        Value k0, KeyLoopState &state);
   Value applyT5Table(OpBuilder &b, Location loc, const QueryBlock &block,
@@ -538,6 +544,9 @@ private:
   bool returnLse;
   /// Runtime sizes: query heads, query length, key length, panels of dv.
   Value heads, queryLength, keyLength, valuePanels;
+  /// Whether scores come from register tiles on packed Kᵀ (else from dot
+  /// products with the K rows).
+  Value tiledScores;
 };
 } // namespace
 
@@ -554,11 +563,16 @@ SmallVector<Value> FlashAttentionBuilder::build(OpBuilder &b) {
     qOffset = ix.c(0);
 
   // Kᵀ in panels, once per KV head rather than once per query block, and
-  // zero-padded to whole key blocks. V rows are read in place.
+  // zero-padded to whole key blocks. Fewer query rows than a register tile
+  // (decoding) take dot products with the K rows instead, which costs less
+  // than packing: then no panel is packed. V rows are read in place.
+  tiledScores = ix.cmp(arith::CmpIPredicate::sge, queryLength, ix.c(kTileRows));
+  Value keyPanels = getValueOrCreateConstantIndexOp(
+      b, loc,
+      ceilDivTimes(b, loc, tensor::getMixedSize(b, loc, key, 2), kKeyBlock,
+                   kKeyBlock / kPanel));
   Value packedKeys =
-      packKeys(b, loc, key,
-               ceilDivTimes(b, loc, tensor::getMixedSize(b, loc, key, 2),
-                            kKeyBlock, kKeyBlock / kPanel));
+      packKeys(b, loc, key, ix.select(tiledScores, keyPanels, ix.c(0)));
   OpFoldResult valueDim = tensor::getMixedSize(b, loc, value, 3);
   valuePanels = ix.ceilDiv(dimOf(b, value, 3), ix.c(kPanel));
 
@@ -696,19 +710,31 @@ KeyLoopState FlashAttentionBuilder::foldKeyBlock(OpBuilder &b, Location loc,
   Value keyRows = tileSize(b, loc, k0, kEnd, kKeyBlock);
   Value panelSize = ix.c(kPanel);
 
-  // S = Q'·Kᵀ over the panels that hold keys; columns past them keep stale
+  // S = Q'·Kᵀ over the keys of the block; columns past them keep stale
   // scores, which the row mask hides.
-  Value firstPanel = ix.div(k0, panelSize);
-  state.scores = emitTileProduct(
-      b, loc, block.queries, dimOf(b, query, 3), block.rows,
-      ix.ceilDiv(keyRows, panelSize),
-      [&](OpBuilder &b, Location loc, Value panel, Value k) {
-        Value index = arith::AddIOp::create(b, loc, firstPanel, panel);
-        return readVector(b, loc, f32Vector(b, kPanel), block.keys,
-                          {index, k, constantIndex(b, loc, 0)},
-                          /*inBounds=*/true);
-      },
-      state.scores, /*rowScale=*/nullptr);
+  auto scoresIf =
+      scf::IfOp::create(b, loc, TypeRange{state.scores.getType()}, tiledScores,
+                        /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(scoresIf.thenBlock());
+    Value firstPanel = ix.div(k0, panelSize);
+    Value tiled = emitTileProduct(
+        b, loc, block.queries, dimOf(b, query, 3), block.rows,
+        ix.ceilDiv(keyRows, panelSize),
+        [&](OpBuilder &b, Location loc, Value panel, Value k) {
+          Value index = arith::AddIOp::create(b, loc, firstPanel, panel);
+          return readVector(b, loc, f32Vector(b, kPanel), block.keys,
+                            {index, k, constantIndex(b, loc, 0)},
+                            /*inBounds=*/true);
+        },
+        state.scores, /*rowScale=*/nullptr);
+    scf::YieldOp::create(b, loc, tiled);
+    b.setInsertionPointToStart(scoresIf.elseBlock());
+    scf::YieldOp::create(b, loc,
+                         emitRowDots(b, loc, block, k0, keyRows, state.scores));
+  }
+  state.scores = scoresIf.getResult(0);
   if (posBias == PosBiasKind::t5)
     state.scores = applyT5Table(b, loc, block, k0, state.scores, bias,
                                 /*multiply=*/false);
@@ -747,6 +773,42 @@ KeyLoopState FlashAttentionBuilder::foldKeyBlock(OpBuilder &b, Location loc,
       },
       state.acc, state.alpha);
   return state;
+}
+
+Value FlashAttentionBuilder::emitRowDots(OpBuilder &b, Location loc,
+                                         const QueryBlock &block, Value k0,
+                                         Value keyRows, Value scores) {
+  // Chunks of kKeyBlock floats of d: independent lanes, and a short chain of
+  // fused multiply-adds per key.
+  VectorType chunkType = f32Vector(b, kKeyBlock);
+  Value depth = dimOf(b, query, 3);
+  auto rowStep = [&](OpBuilder &b, Location loc, Value i, ValueRange row) {
+    auto keyStep = [&](OpBuilder &b, Location loc, Value j, ValueRange tile) {
+      IndexMath ix(b, loc);
+      Value keyIndex = ix.add(k0, j);
+      Value dot = buildFor(
+          b, loc, ix.c(0), depth, ix.c(kKeyBlock),
+          constantOf(b, loc, chunkType, 0.0),
+          [&](OpBuilder &b, Location loc, Value x, ValueRange sum) {
+            Value q = readVector(b, loc, chunkType, block.queries, {i, x},
+                                 /*inBounds=*/false);
+            Value k = readVector(b, loc, chunkType, key,
+                                 {block.batch, block.kvHead, keyIndex, x},
+                                 /*inBounds=*/false);
+            return SmallVector<Value>{
+                vector::FMAOp::create(b, loc, q, k, sum[0])};
+          })[0];
+      Value score =
+          vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, dot,
+                                      arith::FastMathFlags::reassoc);
+      return SmallVector<Value>{
+          tensor::InsertOp::create(b, loc, score, tile[0], ValueRange{i, j})};
+    };
+    return llvm::to_vector(buildFor(b, loc, constantIndex(b, loc, 0), keyRows,
+                                    constantIndex(b, loc, 1), row, keyStep));
+  };
+  return buildFor(b, loc, constantIndex(b, loc, 0), block.rows,
+                  constantIndex(b, loc, 1), scores, rowStep)[0];
 }
 
 void FlashAttentionBuilder::emitSoftmaxRows(OpBuilder &b, Location loc,

@@ -12,8 +12,10 @@
 // CHECK-SAME: %[[Q:[^:]*]]: tensor<1x8x4096x64xf32>, %[[K:[^:]*]]: tensor<1x2x4096x64xf32>, %[[V:[^:]*]]: tensor<1x2x4096x64xf32>
 // CHECK-DAG: %[[GROUP:.*]] = arith.divui %c8, %c2 : index
 // Kᵀ panels [B, Hk, key panels, d, 32], zero past the keys: a vector gather
-// per panel row, the panels in parallel.
-// CHECK: %[[KP:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}}) -> (tensor<1x2x128x64x32xf32>)
+// per panel row, the panels in parallel; none with fewer than 8 query rows.
+// CHECK: %[[TILED:.*]] = arith.cmpi sge, %c4096, %c8
+// CHECK: %[[PANELS:.*]] = arith.select %[[TILED]], %c128, %c0
+// CHECK: %[[KP:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}}) -> (tensor<1x2x?x64x32xf32>)
 // CHECK: vector.gather %[[K]]
 // CHECK: tensor.parallel_insert_slice
 // CHECK: %[[OUT:.*]] = tensor.empty() : tensor<1x8x4096x64xf32>
@@ -28,7 +30,7 @@
 // CHECK: %[[HK:.*]] = arith.divui %[[H]], %[[GROUP]]
 // CHECK: %[[QB:.*]] = arith.remui %[[IV]], %[[QBLOCKS]]
 // CHECK: %[[Q0:.*]] = arith.muli %[[QB]], %c64
-// CHECK: %[[KH:.*]] = tensor.extract_slice %[[KP]][%[[B]], %[[HK]], 0, 0, 0] [1, 1, 128, 64, 32] {{.*}} to tensor<128x64x32xf32>
+// CHECK: %[[KH:.*]] = tensor.extract_slice %[[KP]][%[[B]], %[[HK]], 0, 0, 0] [1, 1, %{{.*}}, 64, 32] {{.*}} to tensor<?x64x32xf32>
 // CHECK: %[[QLEFT:.*]] = arith.subi %c4096, %[[Q0]]
 // CHECK: %[[QS:.*]] = arith.minsi %c64, %[[QLEFT]]
 // The scaled query rows, zero-padded to 64.
@@ -41,12 +43,13 @@
 // CHECK: %[[LOOP:.*]]:6 = scf.for %[[K0:[a-z0-9_]+]] = %{{.*}} to %[[KEND]] step %c64 iter_args(%[[M:[a-z0-9_]+]] = %{{.*}}, %[[L:[a-z0-9_]+]] = %{{.*}}, %[[ACC:[a-z0-9_]+]] = %{{.*}}, %[[S:[a-z0-9_]+]] = %{{.*}}, %[[SUMS:[a-z0-9_]+]] = %{{.*}}, %[[ALPHA:[a-z0-9_]+]] = %{{.*}}) -> (tensor<64xf32>, vector<64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<64xf32>)
 // S = Q'·Kᵀ in 8x32 register tiles (8 accumulators over the depth d) on
 // the block's whole 8-row tiles, then 1x32 tiles on its last rows.
+// CHECK: %[[SIF:.*]] = scf.if %[[TILED]] -> (tensor<64x64xf32>)
 // CHECK: %[[REST:.*]] = arith.remui %[[QS]], %c8
 // CHECK: %[[WHOLE:.*]] = arith.subi %[[QS]], %[[REST]]
 // CHECK: %[[S8:.*]] = scf.for %{{.*}} = %c0 to %[[WHOLE]] step %c8 iter_args(%{{.*}} = %[[S]]) -> (tensor<64x64xf32>)
 // CHECK: scf.for
 // CHECK: %{{.*}}:8 = scf.for %[[X:.*]] = %c0 to %c64 step %c1 iter_args({{.*}}) -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>)
-// CHECK: %[[KROW:.*]] = vector.transfer_read %[[KH]][%{{.*}}, %[[X]], %c0], %{{.*}} {in_bounds = [true]} : tensor<128x64x32xf32>, vector<32xf32>
+// CHECK: %[[KROW:.*]] = vector.transfer_read %[[KH]][%{{.*}}, %[[X]], %c0], %{{.*}} {in_bounds = [true]} : tensor<?x64x32xf32>, vector<32xf32>
 // CHECK: %[[QX:.*]] = tensor.extract %[[QT]][%{{.*}}, %[[X]]]
 // CHECK: %[[QB:.*]] = vector.broadcast %[[QX]] : f32 to vector<32xf32>
 // CHECK: vector.fma %[[QB]], %[[KROW]], %{{.*}} : vector<32xf32>
@@ -57,11 +60,24 @@
 // CHECK: vector.fma
 // CHECK-NOT: vector.fma
 // CHECK: vector.transfer_write
+// CHECK: scf.yield %[[SN]]
+// Fewer query rows than a tile: one dot product per score, with the K row
+// read in place.
+// CHECK: } else {
+// CHECK: scf.for %[[DI:.*]] = %c0 to %[[QS]] step %c1
+// CHECK: scf.for %[[DJ:.*]] = %c0 to
+// CHECK: %[[DKEY:.*]] = arith.addi %[[K0]], %[[DJ]]
+// CHECK: %{{.*}} = scf.for %[[DX:.*]] = %c0 to %c64 step %c64 iter_args(%{{.*}}) -> (vector<64xf32>)
+// CHECK: %[[DQ:.*]] = vector.transfer_read %[[QT]][%[[DI]], %[[DX]]]
+// CHECK: %[[DK:.*]] = vector.transfer_read %[[K]][%[[B]], %[[HK]], %[[DKEY]], %[[DX]]]
+// CHECK: vector.fma %[[DQ]], %[[DK]], %{{.*}} : vector<64xf32>
+// CHECK: %[[DOT:.*]] = vector.reduction <add>, %{{.*}} fastmath<reassoc>
+// CHECK: tensor.insert %[[DOT]] into %{{.*}}[%[[DI]], %[[DJ]]]
 // Per query row, a vector<64> of scores: the causal mask is one lane
 // compare against the row's key interval, then max, exp and sum as vector
 // ops.
 // CHECK: %[[OLDM:.*]] = vector.transfer_read %[[M]][%c0]{{.*}} : tensor<64xf32>, vector<64xf32>
-// CHECK: %[[ROWS:.*]]:3 = scf.for %[[I:.*]] = %c0 to %[[QS]] step %c1 iter_args(%{{.*}} = %[[SN]], %{{.*}} = %[[M]], %{{.*}} = %[[SUMS]])
+// CHECK: %[[ROWS:.*]]:3 = scf.for %[[I:.*]] = %c0 to %[[QS]] step %c1 iter_args(%{{.*}} = %[[SIF]], %{{.*}} = %[[M]], %{{.*}} = %[[SUMS]])
 // CHECK: %[[SROW:.*]] = vector.transfer_read {{.*}} : tensor<64x64xf32>, vector<64xf32>
 // CHECK: %[[REND:.*]] = arith.minsi %c4096,
 // CHECK: %[[LANEEND:.*]] = arith.subi %[[REND]], %[[K0]]
@@ -267,7 +283,7 @@ func.func @t5_urpe_block(%q: tensor<1x2x?x16xf32>, %k: tensor<1x2x?x16xf32>,
 // CHECK: %[[REACH:.*]] = arith.maxsi %[[PEND]], %c8
 // CHECK: %[[KEND:.*]] = arith.minsi %{{.*}}, %[[REACH]]
 // CHECK: scf.for %[[K0:[a-z0-9_]+]] = %{{.*}} to %[[KEND]] step %c64
-// CHECK: scf.for %[[I:.*]] = %c0 to %[[QS]] step %c1
+// CHECK: %{{.*}}:3 = scf.for %[[I:.*]] = %c0 to %[[QS]] step %c1
 // CHECK: %[[SROW:.*]] = vector.transfer_read
 // CHECK: %[[BD:.*]] = tensor.dim %[[BIAS]], %c0
 // CHECK: %[[UNIT:.*]] = arith.cmpi eq, %[[BD]], %c1
