@@ -9,6 +9,8 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::tfm;
 
@@ -186,6 +188,36 @@ llvm::ArrayRef<char>
 SafetensorsFile::data(const SafetensorsTensor &tensor) const {
   return llvm::ArrayRef<char>(buffer->getBufferStart() + dataStart + tensor.begin,
                               tensor.end - tensor.begin);
+}
+
+/// IEEE half to float, exactly.
+static float halfToFloat(uint16_t half) {
+  uint32_t sign = uint32_t(half & 0x8000) << 16;
+  uint32_t exponent = (half >> 10) & 0x1F, mantissa = half & 0x3FF;
+  if (exponent == 0) // zero or subnormal: mantissa · 2^-24
+    return (sign ? -1.0f : 1.0f) * std::ldexp(float(mantissa), -24);
+  uint32_t bits = exponent == 0x1F
+                      ? sign | 0x7F800000u | (mantissa << 13)
+                      : sign | ((exponent + 112) << 23) | (mantissa << 13);
+  return llvm::bit_cast<float>(bits);
+}
+
+std::vector<float>
+SafetensorsFile::toF32(const SafetensorsTensor &tensor) const {
+  llvm::ArrayRef<char> bytes = data(tensor);
+  std::vector<float> values(bytes.size() / dtypeBytes(tensor.dtype));
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (tensor.dtype == WeightDType::F32) {
+      values[i] = llvm::bit_cast<float>(
+          llvm::support::endian::read32le(bytes.data() + 4 * i));
+      continue;
+    }
+    uint16_t bits = llvm::support::endian::read16le(bytes.data() + 2 * i);
+    values[i] = tensor.dtype == WeightDType::F16
+                    ? halfToFloat(bits)
+                    : llvm::bit_cast<float>(uint32_t(bits) << 16);
+  }
+  return values;
 }
 
 llvm::Error tfm::checkWeights(const SafetensorsFile &file,

@@ -26,7 +26,7 @@ typedef struct {
   void (*destroy)(tfm_rt_model *model);
   int64_t output_size;
   int64_t outputs_logits; /* 1: logits over the vocabulary; 0: hidden states */
-  int64_t has_random_weights;
+  int64_t weights_built_in; /* random or embedded: --weights is optional */
 } tfm_rt_program_desc;
 
 extern const tfm_rt_program_desc tfm_rt_program;
@@ -129,7 +129,7 @@ int main(int argc, char **argv) {
   }
   if (!tokens_text)
     return usage(argv[0], "--tokens is required");
-  if (!weights && !tfm_rt_program.has_random_weights)
+  if (!weights && !tfm_rt_program.weights_built_in)
     return usage(argv[0], "--weights is required");
 
   int32_t *tokens = NULL;

@@ -44,6 +44,8 @@ typedef struct {
   int64_t output_size;   /* the last dim of the output */
   int64_t max_positions; /* the longest sequence, 0 when unbounded */
   int64_t random_seed;   /* >= 0: a NULL path means seeded random weights */
+  float *const *embedded; /* set: a NULL path means these weights, in the
+                             layout the model reads (--embed-weights) */
 } tfm_rt_model_desc;
 
 typedef struct tfm_rt_model {
@@ -835,10 +837,10 @@ int tfm_rt_model_create(const tfm_rt_model_desc *desc, const char *path,
   if (!out)
     return fail(&error, "%s_create: the output pointer is null", desc->name);
   *out = NULL;
-  if (!path && desc->random_seed < 0)
+  if (!path && desc->random_seed < 0 && !desc->embedded)
     return fail(&error,
-                "%s_create: no weights path given, and the model was not "
-                "compiled with --random-weights",
+                "%s_create: no weights path given, and the model was "
+                "compiled without --embed-weights or --random-weights",
                 desc->name);
   tfm_rt_model *model = calloc(1, sizeof *model);
   int64_t slots = desc->weight_count ? desc->weight_count : 1;
@@ -851,10 +853,13 @@ int tfm_rt_model_create(const tfm_rt_model_desc *desc, const char *path,
     tfm_rt_model_destroy(model);
     return fail(&error, "%s_create: out of memory", desc->name);
   }
-  int status;
+  int status = 0;
   if (path) {
     fail(&error, "%s_create: weights '%s': ", desc->name, path);
     status = load_file(desc, path, model, &error);
+  } else if (desc->embedded) {
+    for (int64_t i = 0; i < desc->weight_count; ++i)
+      model->data[i] = desc->embedded[i];
   } else {
     fail(&error, "%s_create: random weights: ", desc->name);
     status = random_weights(desc, model, &error);

@@ -111,18 +111,21 @@ FailureOr<ModelSignature> tfm::analyzeModel(ModuleOp module,
 
 namespace {
 /// Builds the model's C API into an llvm::Module.
-class ModelBuilder {
+class ModelApiBuilder {
 public:
-  ModelBuilder(llvm::Module &module, const ModelSignature &signature)
+  ModelApiBuilder(llvm::Module &module, const ModelSignature &signature)
       : module(module), ctx(module.getContext()), signature(signature),
         b(ctx) {}
 
-  LogicalResult build(llvm::Function *impl, bool program, Location loc);
+  LogicalResult build(llvm::Function *impl, bool program, Location loc,
+                      const SafetensorsFile *embedded);
 
 private:
   llvm::GlobalVariable *errorBuffer();
   llvm::Constant *string(llvm::StringRef text, const llvm::Twine &name);
-  llvm::GlobalVariable *buildDescriptor();
+  llvm::GlobalVariable *buildDescriptor(const SafetensorsFile *embedded);
+  /// The weights, each as read-only data in the layout the model reads.
+  llvm::Constant *embedWeights(const SafetensorsFile &file);
   llvm::Function *declare(llvm::StringRef name, llvm::Type *result,
                           llvm::ArrayRef<llvm::Type *> params);
   llvm::Function *define(llvm::StringRef suffix, llvm::Type *result,
@@ -139,7 +142,7 @@ private:
 };
 } // namespace
 
-llvm::GlobalVariable *ModelBuilder::errorBuffer() {
+llvm::GlobalVariable *ModelApiBuilder::errorBuffer() {
   if (auto *existing = module.getGlobalVariable("tfm_error_buffer"))
     return existing;
   auto *type = llvm::ArrayType::get(b.getInt8Ty(), kErrorBufferSize);
@@ -157,7 +160,7 @@ llvm::GlobalVariable *ModelBuilder::errorBuffer() {
   return buffer;
 }
 
-llvm::Constant *ModelBuilder::string(llvm::StringRef text,
+llvm::Constant *ModelApiBuilder::string(llvm::StringRef text,
                                      const llvm::Twine &name) {
   auto *init = llvm::ConstantDataArray::getString(ctx, text);
   return new llvm::GlobalVariable(module, init->getType(), /*isConstant=*/true,
@@ -165,10 +168,56 @@ llvm::Constant *ModelBuilder::string(llvm::StringRef text,
                                   name);
 }
 
+/// Weight `weight` as the model reads it: converted to f32, transposed when
+/// stored transposed, its tensors stacked when stacked.
+static std::vector<float> weightData(const SafetensorsFile &file,
+                                     const ModelWeight &weight,
+                                     llvm::ArrayRef<WeightSpec> tensors) {
+  std::vector<float> values;
+  for (const WeightSpec &spec : tensors) {
+    std::vector<float> tensor = file.toF32(*file.lookup(spec.name));
+    if (weight.transposed) {
+      int64_t rows = spec.shape[0], cols = spec.shape[1];
+      std::vector<float> transposed(tensor.size());
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c)
+          transposed[c * rows + r] = tensor[r * cols + c];
+      tensor = std::move(transposed);
+    }
+    values.insert(values.end(), tensor.begin(), tensor.end());
+  }
+  return values;
+}
+
+llvm::Constant *ModelApiBuilder::embedWeights(const SafetensorsFile &file) {
+  std::vector<llvm::Constant *> pointers;
+  std::vector<WeightSpec> tensors = signature.storedSpecs();
+  auto tensorIt = tensors.begin();
+  for (auto [index, weight] : llvm::enumerate(signature.weights)) {
+    size_t count = std::max<int64_t>(weight.stack, 1);
+    std::vector<float> values = weightData(
+        file, weight, llvm::ArrayRef(&*tensorIt, count));
+    tensorIt += count;
+    auto *init = llvm::ConstantDataArray::get(ctx, llvm::ArrayRef(values));
+    auto *global = new llvm::GlobalVariable(
+        module, init->getType(), /*isConstant=*/true,
+        llvm::GlobalValue::PrivateLinkage, init,
+        "tfm.weight.data." + llvm::Twine(index));
+    global->setAlignment(llvm::Align(64));
+    pointers.push_back(global);
+  }
+  auto *type = llvm::ArrayType::get(b.getPtrTy(), pointers.size());
+  return new llvm::GlobalVariable(module, type, /*isConstant=*/true,
+                                  llvm::GlobalValue::PrivateLinkage,
+                                  llvm::ConstantArray::get(type, pointers),
+                                  "tfm.weight.embedded");
+}
+
 /// The tfm_rt_model_desc of lib/Runtime/Model.c: name, weight table (each
 /// {name, rank, shape, transposed, stack}), vocabulary and output sizes,
-/// maximum positions, random seed.
-llvm::GlobalVariable *ModelBuilder::buildDescriptor() {
+/// maximum positions, random seed, embedded weights.
+llvm::GlobalVariable *
+ModelApiBuilder::buildDescriptor(const SafetensorsFile *embedded) {
   auto *i64 = b.getInt64Ty();
   auto *ptr = b.getPtrTy();
   auto *specType = llvm::StructType::get(ctx, {ptr, i64, ptr, i64, i64});
@@ -195,7 +244,7 @@ llvm::GlobalVariable *ModelBuilder::buildDescriptor() {
       llvm::GlobalValue::PrivateLinkage,
       llvm::ConstantArray::get(tableType, specs), "tfm.weight.table");
   auto *descType =
-      llvm::StructType::get(ctx, {ptr, ptr, i64, i64, i64, i64, i64});
+      llvm::StructType::get(ctx, {ptr, ptr, i64, i64, i64, i64, i64, ptr});
   return new llvm::GlobalVariable(
       module, descType, /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage,
       llvm::ConstantStruct::get(
@@ -203,11 +252,13 @@ llvm::GlobalVariable *ModelBuilder::buildDescriptor() {
           {string(signature.name, "tfm.model.name"), table,
            b.getInt64(specs.size()), b.getInt64(signature.vocabSize),
            b.getInt64(signature.outputSize), b.getInt64(signature.maxPositions),
-           b.getInt64(signature.randomSeed)}),
+           b.getInt64(signature.randomSeed),
+           embedded ? embedWeights(*embedded)
+                    : llvm::ConstantPointerNull::get(ptr)}),
       "tfm.model.desc");
 }
 
-llvm::Function *ModelBuilder::declare(llvm::StringRef name, llvm::Type *result,
+llvm::Function *ModelApiBuilder::declare(llvm::StringRef name, llvm::Type *result,
                                       llvm::ArrayRef<llvm::Type *> params) {
   return llvm::cast<llvm::Function>(
       module
@@ -216,7 +267,7 @@ llvm::Function *ModelBuilder::declare(llvm::StringRef name, llvm::Type *result,
           .getCallee());
 }
 
-llvm::Function *ModelBuilder::define(llvm::StringRef suffix, llvm::Type *result,
+llvm::Function *ModelApiBuilder::define(llvm::StringRef suffix, llvm::Type *result,
                                      llvm::ArrayRef<llvm::Type *> params) {
   auto *function = llvm::Function::Create(
       llvm::FunctionType::get(result, params, false),
@@ -226,7 +277,7 @@ llvm::Function *ModelBuilder::define(llvm::StringRef suffix, llvm::Type *result,
   return function;
 }
 
-void ModelBuilder::appendMemref(SmallVectorImpl<llvm::Value *> &args,
+void ModelApiBuilder::appendMemref(SmallVectorImpl<llvm::Value *> &args,
                                 llvm::Value *pointer,
                                 llvm::ArrayRef<llvm::Value *> sizes) {
   SmallVector<llvm::Value *> strides(sizes.size());
@@ -240,12 +291,13 @@ void ModelBuilder::appendMemref(SmallVectorImpl<llvm::Value *> &args,
   args.append(strides.begin(), strides.end());
 }
 
-LogicalResult ModelBuilder::build(llvm::Function *impl, bool program,
-                                  Location loc) {
+LogicalResult ModelApiBuilder::build(llvm::Function *impl, bool program,
+                                  Location loc,
+                                  const SafetensorsFile *embedded) {
   auto *i32 = b.getInt32Ty();
   auto *i64 = b.getInt64Ty();
   auto *ptr = b.getPtrTy();
-  llvm::GlobalVariable *desc = buildDescriptor();
+  llvm::GlobalVariable *desc = buildDescriptor(embedded);
   llvm::GlobalVariable *buffer = errorBuffer();
   llvm::Value *bufferSize = b.getInt64(kErrorBufferSize);
 
@@ -332,7 +384,7 @@ LogicalResult ModelBuilder::build(llvm::Function *impl, bool program,
             type, {string(signature.name, "tfm.program.name"), create, forward,
                    destroy, b.getInt64(signature.outputSize),
                    b.getInt64(signature.outputsLogits),
-                   b.getInt64(signature.randomSeed >= 0)}),
+                   b.getInt64(signature.randomSeed >= 0 || embedded)}),
         "tfm_rt_program");
   }
   return success();
@@ -340,14 +392,15 @@ LogicalResult ModelBuilder::build(llvm::Function *impl, bool program,
 
 LogicalResult tfm::emitModelEntryPoints(llvm::Module &module,
                                         const ModelSignature &signature,
-                                        bool program, Location loc) {
+                                        bool program, Location loc,
+                                        const SafetensorsFile *embedded) {
   llvm::Function *impl = module.getFunction(signature.entry);
   if (!impl)
     return emitError(loc) << "internal error: no lowered function '"
                           << signature.entry << "'";
   impl->setName(signature.name + "." + signature.entry + ".impl");
   impl->setLinkage(llvm::GlobalValue::InternalLinkage);
-  return ModelBuilder(module, signature).build(impl, program, loc);
+  return ModelApiBuilder(module, signature).build(impl, program, loc, embedded);
 }
 
 //===----------------------------------------------------------------------===//
@@ -385,7 +438,9 @@ std::string tfm::renderModelHeader(llvm::StringRef guard,
      << sig.storedSpecs().size()
      << " weights with the expected shapes (F32, F16 or\n"
         " * BF16; converted to f32)."
-     << (sig.randomSeed >= 0
+     << (sig.embedded ? " A NULL path uses the weights compiled into the\n"
+                        " * object (--embed-weights)."
+         : sig.randomSeed >= 0
              ? " A NULL path gives seeded random weights\n * (--random-weights " +
                    std::to_string(sig.randomSeed) + ")."
              : "")

@@ -62,6 +62,7 @@ struct Options {
   tfm::CodegenOptions codegen;
   // Models only.
   std::string weights;
+  bool embedWeights = false;
   std::optional<int64_t> randomSeed;
   std::string name;
 };
@@ -187,11 +188,11 @@ bool linkObject(llvm::StringRef object, llvm::StringRef output, bool shared) {
 
 /// Imports the model file into `module`, and unless only the import is
 /// wanted, turns its weights into arguments of @forward and checks them
-/// against --weights. Returns the model's C API.
-FailureOr<tfm::ModelSignature> loadModel(MLIRContext &context,
-                                         const Options &options,
-                                         OwningOpRef<ModuleOp> &module) {
-  std::optional<tfm::SafetensorsFile> weights;
+/// against --weights (opened into `weights`). Returns the model's C API.
+FailureOr<tfm::ModelSignature>
+loadModel(MLIRContext &context, const Options &options,
+          OwningOpRef<ModuleOp> &module,
+          std::optional<tfm::SafetensorsFile> &weights) {
   if (!options.weights.empty()) {
     auto file = tfm::SafetensorsFile::open(options.weights);
     if (!file) {
@@ -225,6 +226,7 @@ FailureOr<tfm::ModelSignature> loadModel(MLIRContext &context,
       return failure();
     }
   signature->randomSeed = options.randomSeed.value_or(-1);
+  signature->embedded = options.embedWeights;
   return signature;
 }
 
@@ -233,11 +235,14 @@ bool checkInputKind(const Options &options, bool model) {
   if (model) {
     if (!options.name.empty() && options.name != identifierFrom(options.name))
       return !fail("--name: '" + options.name + "' is not a C identifier");
+    if (options.embedWeights && options.weights.empty())
+      return !fail("--embed-weights needs the checkpoint: --weights FILE");
     return true;
   }
   const char *modelFlag = options.emit == Emit::Import ? "--emit=import"
                           : options.emit == Emit::Exe  ? "--emit=exe"
                           : !options.weights.empty()   ? "--weights"
+                          : options.embedWeights       ? "--embed-weights"
                           : options.randomSeed         ? "--random-weights"
                           : !options.name.empty()      ? "--name"
                                                        : nullptr;
@@ -265,11 +270,12 @@ int compile(const Options &options) {
     return 1;
   OwningOpRef<ModuleOp> module;
   std::optional<tfm::ModelSignature> model;
+  std::optional<tfm::SafetensorsFile> weights;
   auto sourceMgr = std::make_shared<llvm::SourceMgr>();
   SourceMgrDiagnosticHandler diagnostics(*sourceMgr, &context);
   if (isModel) {
     FailureOr<tfm::ModelSignature> loaded =
-        loadModel(context, options, module);
+        loadModel(context, options, module, weights);
     if (failed(loaded))
       return 1;
     model = std::move(*loaded);
@@ -370,7 +376,8 @@ int compile(const Options &options) {
     return fail("translation to LLVM IR failed");
   if (model ? failed(tfm::emitModelEntryPoints(
                   *llvmModule, *model, options.emit == Emit::Exe,
-                  module->getLoc()))
+                  module->getLoc(),
+                  options.embedWeights ? &*weights : nullptr))
             : failed(tfm::emitEntryPoints(*llvmModule, signatures,
                                           module->getLoc())))
     return 1;
@@ -495,6 +502,9 @@ int main(int argc, char **argv) {
   app.add_option("--weights", options.weights,
                  "Models: the safetensors file to check the model against at "
                  "compile time (it is loaded again at run time)");
+  app.add_flag("--embed-weights", options.embedWeights,
+               "Models: compile the --weights checkpoint into the output; "
+               "create() with a NULL path uses it");
   app.add_option("--random-weights", options.randomSeed,
                  "Models: create() with a NULL path makes seeded random "
                  "weights (for benchmarks without a checkpoint)")

@@ -51,6 +51,8 @@ public:
   const SafetensorsTensor *lookup(llvm::StringRef name) const;
   /// The raw bytes of `tensor`.
   llvm::ArrayRef<char> data(const SafetensorsTensor &tensor) const;
+  /// The values of `tensor`, row-major, converted to f32.
+  std::vector<float> toF32(const SafetensorsTensor &tensor) const;
   llvm::StringRef path() const { return buffer->getBufferIdentifier(); }
 
 private:

@@ -55,6 +55,8 @@ struct ModelSignature {
   bool outputsLogits = true;
   int64_t randomSeed = -1;  ///< >= 0: a NULL weights path means random
                             ///< weights from this seed
+  bool embedded = false;    ///< a NULL weights path means the weights
+                            ///< compiled into the object (--embed-weights)
 
   /// Every tensor the weights file must hold (stacked weights expanded).
   std::vector<WeightSpec> storedSpecs() const;
@@ -69,10 +71,13 @@ FailureOr<ModelSignature> analyzeModel(ModuleOp module, llvm::StringRef name,
 /// Adds NAME_create, NAME_forward, NAME_destroy and tfm_last_error around
 /// the lowered entry function, which becomes internal; NAME_forward runs it
 /// on each sequence of the batch. With `program`, also the `tfm_rt_program`
-/// descriptor the `--emit=exe` main calls through.
+/// descriptor the `--emit=exe` main calls through. With `embedded` (the
+/// checked weights file, for signature.embedded), the weights become
+/// read-only data in the layout the model reads.
 LogicalResult emitModelEntryPoints(llvm::Module &module,
                                    const ModelSignature &signature,
-                                   bool program, Location loc);
+                                   bool program, Location loc,
+                                   const SafetensorsFile *embedded = nullptr);
 
 /// The C header declaring and documenting the model's API.
 std::string renderModelHeader(llvm::StringRef guard,
