@@ -22,6 +22,7 @@ config.substitutions.append(("%cc", config.c_compiler))
 tool_dirs = [config.tfm_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["tfm-opt"], tool_dirs)
 llvm_config.add_tool_substitutions(["tfmc"], tool_dirs)
+llvm_config.add_tool_substitutions(["tfm-run"], tool_dirs)
 
 # End-to-end tests import their helpers from test/e2e/lib.
 config.environment["PYTHONPATH"] = os.path.join(config.tfm_src_root, "test", "e2e", "lib")

@@ -375,18 +375,21 @@ LogicalResult ModelApiBuilder::build(llvm::Function *impl, bool program,
   b.SetInsertPoint(done);
   b.CreateRet(b.getInt32(0));
 
-  if (program) {
-    // The descriptor lib/Runtime/Main.c runs the model through.
-    auto *type = llvm::StructType::get(ctx, {ptr, ptr, ptr, ptr, i64, i64, i64});
-    new llvm::GlobalVariable(
-        module, type, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
-        llvm::ConstantStruct::get(
-            type, {string(signature.name, "tfm.program.name"), create, forward,
-                   destroy, b.getInt64(signature.outputSize),
-                   b.getInt64(signature.outputsLogits),
-                   b.getInt64(signature.randomSeed >= 0 || embedded)}),
-        "tfm_rt_program");
-  }
+  // NAME_program: the descriptor programs run the model through
+  // (lib/Runtime/Program.h), also `tfm_rt_program` in an executable.
+  auto *type =
+      llvm::StructType::get(ctx, {ptr, ptr, ptr, ptr, ptr, i64, i64, i64});
+  auto *descriptor = new llvm::GlobalVariable(
+      module, type, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantStruct::get(
+          type, {string(signature.name, "tfm.program.name"), create, forward,
+                 destroy, module.getFunction("tfm_last_error"),
+                 b.getInt64(signature.outputSize),
+                 b.getInt64(signature.outputsLogits),
+                 b.getInt64(signature.randomSeed >= 0 || embedded)}),
+      signature.name + "_program");
+  if (program)
+    llvm::GlobalAlias::create("tfm_rt_program", descriptor);
   return success();
 }
 

@@ -20,6 +20,9 @@ static const unsigned char kThreadPoolBitcode[] = {
 static const unsigned char kModelBitcode[] = {
 #include "ModelBitcode.inc"
 };
+static const unsigned char kProgramBitcode[] = {
+#include "ProgramBitcode.inc"
+};
 static const unsigned char kMainBitcode[] = {
 #include "MainBitcode.inc"
 };
@@ -133,6 +136,9 @@ llvm::Error tfm::linkRuntime(llvm::Module &module) {
 }
 
 llvm::Error tfm::linkProgramMain(llvm::Module &module) {
-  return linkBitcode(module, kMainBitcode, "Main.bc", /*onlyNeeded=*/false,
-                     {"main"});
+  if (llvm::Error error = linkBitcode(module, kMainBitcode, "Main.bc",
+                                      /*onlyNeeded=*/false, {"main"}))
+    return error;
+  return linkBitcode(module, kProgramBitcode, "Program.bc",
+                     /*onlyNeeded=*/true, {});
 }

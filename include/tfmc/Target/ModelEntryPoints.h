@@ -70,8 +70,9 @@ FailureOr<ModelSignature> analyzeModel(ModuleOp module, llvm::StringRef name,
 
 /// Adds NAME_create, NAME_forward, NAME_destroy and tfm_last_error around
 /// the lowered entry function, which becomes internal; NAME_forward runs it
-/// on each sequence of the batch. With `program`, also the `tfm_rt_program`
-/// descriptor the `--emit=exe` main calls through. With `embedded` (the
+/// on each sequence of the batch, and NAME_program, the descriptor tfm-run
+/// and the `--emit=exe` main (as `tfm_rt_program` with `program`) call the
+/// model through (lib/Runtime/Program.h). With `embedded` (the
 /// checked weights file, for signature.embedded), the weights become
 /// read-only data in the layout the model reads.
 LogicalResult emitModelEntryPoints(llvm::Module &module,

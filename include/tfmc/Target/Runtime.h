@@ -18,8 +18,9 @@ llvm::Error lowerParallelLaunches(llvm::Module &module);
 /// several compiled objects can be linked into one program.
 llvm::Error linkRuntime(llvm::Module &module);
 
-/// Links the `main` of `tfmc --emit=exe` programs (lib/Runtime/Main.c) into
-/// `module`, which must define its `tfm_rt_program` descriptor.
+/// Links the `main` of `tfmc --emit=exe` programs (lib/Runtime/Main.c and
+/// Program.c) into `module`, which must define its `tfm_rt_program`
+/// descriptor.
 llvm::Error linkProgramMain(llvm::Module &module);
 
 } // namespace mlir::tfm

@@ -1,5 +1,6 @@
-"""Checks a .npy written by a `tfmc --emit=exe` program against the float64
-reference: check_npy.py OUT.npy MODEL_DIR 1,2,3 (the tokens it ran on)."""
+"""Checks a .npy written by a `tfmc --emit=exe` program or tfm-run against
+the float64 reference: check_npy.py OUT.npy MODEL_DIR 1,2,3 (the tokens it
+ran on; a [batch, seq, ...] output repeats them in every row)."""
 import json
 import os
 import sys
@@ -20,5 +21,7 @@ with open(os.path.join(model_dir, "config.json")) as f:
     config = json.load(f)
 weights = safetensors_np.read(os.path.join(model_dir, "model.safetensors"))
 expected = reference.forward(config, weights, tokens)
+if out.ndim == 3:
+    expected = np.stack([expected] * out.shape[0])
 ok = out.dtype == np.float32 and check(f"program output {out.shape}", out, expected)
 sys.exit(0 if ok else 1)
