@@ -62,27 +62,24 @@ static Value buildLayer(GraphBuilder &g, LayerLoop &layer,
   Value x = layer.carried(0);
   auto dense = [&](Value input, llvm::StringRef name, int64_t out, int64_t in,
                    std::optional<ActivationKind> act = std::nullopt) {
-    return g.linear(input, layer.weight((name + ".weight").str(), {out, in}),
-                    layer.weight((name + ".bias").str(), {out}), act);
+    return layer.dense(input, name, out, in, /*bias=*/true, act);
   };
   auto layerNorm = [&](Value input, llvm::StringRef name) {
-    return g.norm(NormKind::layer, input,
-                  layer.weight((name + ".weight").str(), {c.width}),
-                  layer.weight((name + ".bias").str(), {c.width}), c.eps);
+    return layer.norm(NormKind::layer, input, name, c.width, c.eps);
   };
 
   int64_t headDim = c.width / c.heads;
   auto heads = [&](llvm::StringRef name) {
     return g.splitHeads(dense(x, name, c.width, c.width), c.heads, headDim);
   };
-  Value attention = g.attention(heads("attention.self.query"),
-                                heads("attention.self.key"),
-                                heads("attention.self.value"),
-                                1.0 / std::sqrt(double(headDim)), MaskAttr());
-  Value h = layerNorm(g.add(x, dense(g.mergeHeads(attention),
-                                     "attention.output.dense", c.width,
-                                     c.width)),
-                      "attention.output.LayerNorm");
+  Value attention =
+      g.attention(heads("attention.self.query"), heads("attention.self.key"),
+                  heads("attention.self.value"),
+                  1.0 / std::sqrt(double(headDim)), MaskAttr());
+  Value h =
+      layerNorm(g.add(x, dense(g.mergeHeads(attention),
+                               "attention.output.dense", c.width, c.width)),
+                "attention.output.LayerNorm");
   Value up = dense(h, "intermediate.dense", c.intermediate, c.width, c.act);
   return layerNorm(g.add(h, dense(up, "output.dense", c.width, c.intermediate)),
                    "output.LayerNorm");
@@ -99,21 +96,22 @@ void tfm::importBert(ConfigReader &config, GraphBuilder &g,
   const SafetensorsFile *file = options.weights;
   std::string prefix =
       file && file->lookup("bert.embeddings.word_embeddings.weight") ? "bert."
-                                                                      : "";
+                                                                     : "";
   bool pooler = !file || file->lookup(prefix + "pooler.dense.weight");
 
   Value tokens = g.beginForward();
   auto weight = [&](llvm::StringRef name, llvm::ArrayRef<int64_t> shape) {
     return g.weight(prefix + name.str(), shape);
   };
-  Value words = weight("embeddings.word_embeddings.weight", {c->vocab, c->width});
+  Value words =
+      weight("embeddings.word_embeddings.weight", {c->vocab, c->width});
   Value positions =
       weight("embeddings.position_embeddings.weight", {c->positions, c->width});
   Value types =
       weight("embeddings.token_type_embeddings.weight", {c->types, c->width});
   Value x = g.embedding(words, tokens);
-  x = g.addBroadcast(
-      x, {g.embedding(positions, g.positions(x)), g.row(types, 0)});
+  x = g.addBroadcast(x,
+                     {g.embedding(positions, g.positions(x)), g.row(types, 0)});
   x = g.norm(NormKind::layer, x,
              weight("embeddings.LayerNorm.weight", {c->width}),
              weight("embeddings.LayerNorm.bias", {c->width}), c->eps);

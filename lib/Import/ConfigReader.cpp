@@ -24,8 +24,7 @@ llvm::StringRef tfm::describeJson(const llvm::json::Value &value) {
   llvm_unreachable("unknown JSON kind");
 }
 
-ConfigReader::ConfigReader(const llvm::json::Object &root,
-                           llvm::StringRef file)
+ConfigReader::ConfigReader(const llvm::json::Object &root, llvm::StringRef file)
     : root(&root), file(file.str()), prefix("$"),
       error(std::make_shared<std::string>()) {}
 

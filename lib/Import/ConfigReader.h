@@ -1,4 +1,5 @@
-//===- ConfigReader.h - typed, path-aware reads of JSON model files -*- C++ -*-===//
+//===- ConfigReader.h - typed, path-aware reads of JSON model files -*- C++
+//-*-===//
 //
 // Importers read their fields through a ConfigReader, which remembers the
 // first problem as "FILE: $.json.path: what was expected, what was found" so

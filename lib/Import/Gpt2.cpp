@@ -53,33 +53,26 @@ static std::optional<Gpt2Config> readConfig(ConfigReader &config) {
 static Value buildLayer(GraphBuilder &g, LayerLoop &layer,
                         const Gpt2Config &c) {
   Value x = layer.carried(0);
-  auto layerNorm = [&](Value input, llvm::StringRef name) {
-    return g.norm(NormKind::layer, input,
-                  layer.weight((name + ".weight").str(), {c.width}),
-                  layer.weight((name + ".bias").str(), {c.width}), c.eps);
-  };
   // Conv1D: y = x·W + b with W stored [in, out].
-  auto conv1d = [&](Value input, llvm::StringRef name, int64_t out,
-                    int64_t in,
+  auto conv1d = [&](Value input, llvm::StringRef name, int64_t out, int64_t in,
                     std::optional<ActivationKind> act = std::nullopt) {
-    Value weight = layer.weight((name + ".weight").str(), {out, in},
-                                /*transposed=*/true);
-    return g.linear(input, weight, layer.weight((name + ".bias").str(), {out}),
-                    act);
+    return layer.dense(input, name, out, in, /*bias=*/true, act,
+                       /*transposed=*/true);
   };
 
   int64_t headDim = c.width / c.heads;
-  Value qkv = conv1d(layerNorm(x, "ln_1"), "attn.c_attn", 3 * c.width,
-                     c.width);
+  Value qkv = conv1d(layer.norm(NormKind::layer, x, "ln_1", c.width, c.eps),
+                     "attn.c_attn", 3 * c.width, c.width);
   Value q = g.splitHeads(g.sliceLast(qkv, 0, c.width), c.heads, headDim);
   Value k = g.splitHeads(g.sliceLast(qkv, c.width, c.width), c.heads, headDim);
   Value v =
       g.splitHeads(g.sliceLast(qkv, 2 * c.width, c.width), c.heads, headDim);
   double scale = c.scaleByHeadDim ? 1.0 / std::sqrt(double(headDim)) : 1.0;
   Value attention = g.attention(q, k, v, scale, g.causalMask());
-  Value h = g.add(x, conv1d(g.mergeHeads(attention), "attn.c_proj", c.width,
-                            c.width));
-  Value up = conv1d(layerNorm(h, "ln_2"), "mlp.c_fc", c.inner, c.width, c.act);
+  Value h = g.add(
+      x, conv1d(g.mergeHeads(attention), "attn.c_proj", c.width, c.width));
+  Value up = conv1d(layer.norm(NormKind::layer, h, "ln_2", c.width, c.eps),
+                    "mlp.c_fc", c.inner, c.width, c.act);
   return g.add(h, conv1d(up, "mlp.c_proj", c.width, c.inner));
 }
 
@@ -96,10 +89,10 @@ void tfm::importGpt2(ConfigReader &config, GraphBuilder &g) {
   LayerLoop layers(g, c->layers, "transformer.h.", x);
   x = layers.finish(buildLayer(g, layers, *c))[0];
 
-  x = g.norm(NormKind::layer, x, g.weight("transformer.ln_f.weight", {c->width}),
+  x = g.norm(NormKind::layer, x,
+             g.weight("transformer.ln_f.weight", {c->width}),
              g.weight("transformer.ln_f.bias", {c->width}), c->eps);
-  Value head =
-      c->tied ? wte : g.weight("lm_head.weight", {c->vocab, c->width});
+  Value head = c->tied ? wte : g.weight("lm_head.weight", {c->vocab, c->width});
   g.endForward(g.linear(x, head), "GPT2LMHeadModel", c->vocab, c->positions,
                /*logits=*/true);
 }

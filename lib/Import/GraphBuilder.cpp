@@ -15,8 +15,8 @@ using namespace mlir::tfm;
 GraphBuilder::GraphBuilder(MLIRContext &context, llvm::StringRef file)
     : loc(FileLineColLoc::get(&context, file, 0, 0)), b(&context) {
   context.loadDialect<TfmDialect, func::FuncDialect, arith::ArithDialect,
-                      linalg::LinalgDialect, math::MathDialect,
-                      scf::SCFDialect, tensor::TensorDialect>();
+                      linalg::LinalgDialect, math::MathDialect, scf::SCFDialect,
+                      tensor::TensorDialect>();
   moduleOp = ModuleOp::create(loc);
   b.setInsertionPointToEnd(moduleOp->getBody());
 }
@@ -25,15 +25,11 @@ RankedTensorType GraphBuilder::tensorType(llvm::ArrayRef<int64_t> shape) {
   return RankedTensorType::get(shape, b.getF32Type());
 }
 
-RankedTensorType GraphBuilder::activationType(int64_t width) {
-  return tensorType({1, ShapedType::kDynamic, width});
-}
-
 Value GraphBuilder::beginForward() {
   auto tokens =
       RankedTensorType::get({1, ShapedType::kDynamic}, b.getI32Type());
-  forward = func::FuncOp::create(b, loc, "forward",
-                                 b.getFunctionType({tokens}, {}));
+  forward =
+      func::FuncOp::create(b, loc, "forward", b.getFunctionType({tokens}, {}));
   b.setInsertionPointToStart(forward.addEntryBlock());
   return forward.getArgument(0);
 }
@@ -131,10 +127,10 @@ Value GraphBuilder::mul(Value lhs, Value rhs) {
 
 /// An elementwise linalg.generic over `like`'s shape whose inputs are
 /// broadcast along their leading dims.
-static Value elementwise(OpBuilder &b, Location loc, Value like,
-                         llvm::ArrayRef<Value> inputs, Value init,
-                         function_ref<Value(OpBuilder &, Location, ValueRange)>
-                             body) {
+static Value
+elementwise(OpBuilder &b, Location loc, Value like,
+            llvm::ArrayRef<Value> inputs, Value init,
+            function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
   int64_t rank = cast<RankedTensorType>(like.getType()).getRank();
   SmallVector<AffineMap> maps;
   for (Value input : inputs) {
@@ -150,8 +146,7 @@ static Value elementwise(OpBuilder &b, Location loc, Value like,
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
       iterators, [&](OpBuilder &nested, Location l, ValueRange args) {
-        linalg::YieldOp::create(nested, l,
-                                body(nested, l, args.drop_back()));
+        linalg::YieldOp::create(nested, l, body(nested, l, args.drop_back()));
       });
   return generic.getResult(0);
 }
@@ -164,13 +159,13 @@ Value GraphBuilder::negate(Value x) {
 }
 
 Value GraphBuilder::scale(Value x, double factor) {
-  return elementwise(
-      b, loc, x, {x}, emptyLike(x),
-      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-        Value constant = arith::ConstantOp::create(
-            nb, l, nb.getF32FloatAttr(static_cast<float>(factor)));
-        return arith::MulFOp::create(nb, l, args[0], constant);
-      });
+  return elementwise(b, loc, x, {x}, emptyLike(x),
+                     [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                       Value constant = arith::ConstantOp::create(
+                           nb, l,
+                           nb.getF32FloatAttr(static_cast<float>(factor)));
+                       return arith::MulFOp::create(nb, l, args[0], constant);
+                     });
 }
 
 Value GraphBuilder::exp(Value x) {
@@ -193,18 +188,17 @@ Value GraphBuilder::addBroadcast(Value x, llvm::ArrayRef<Value> terms) {
 }
 
 Value GraphBuilder::positions(Value x) {
-  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{dim(x, 1)},
-                                       b.getI32Type());
+  Value init = tensor::EmptyOp::create(
+      b, loc, ArrayRef<OpFoldResult>{dim(x, 1)}, b.getI32Type());
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
       ArrayRef<AffineMap>{b.getMultiDimIdentityMap(1)},
       ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
       [](OpBuilder &nb, Location l, ValueRange) {
         Value index = linalg::IndexOp::create(nb, l, 0);
-        linalg::YieldOp::create(
-            nb, l,
-            ValueRange{arith::IndexCastOp::create(nb, l, nb.getI32Type(),
-                                                  index)});
+        linalg::YieldOp::create(nb, l,
+                                ValueRange{arith::IndexCastOp::create(
+                                    nb, l, nb.getI32Type(), index)});
       });
   return generic.getResult(0);
 }
@@ -243,11 +237,11 @@ Value GraphBuilder::splitHeads(Value x, int64_t heads, int64_t headDim) {
   SmallVector<OpFoldResult> shape = sizes(x);
   shape.back() = b.getIndexAttr(heads);
   shape.push_back(b.getIndexAttr(headDim));
-  auto expandedType = tensorType(
-      {type.getDimSize(0), type.getDimSize(1), heads, headDim});
+  auto expandedType =
+      tensorType({type.getDimSize(0), type.getDimSize(1), heads, headDim});
   Value expanded = tensor::ExpandShapeOp::create(
-      b, loc, expandedType, x,
-      ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}}, shape);
+      b, loc, expandedType, x, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}},
+      shape);
   return transpose(expanded, {0, 2, 1, 3});
 }
 
@@ -271,8 +265,8 @@ Value GraphBuilder::scanGroup(Value x) {
   shape.insert(shape.begin() + 1, b.getIndexAttr(1));
   return tensor::ExpandShapeOp::create(
       b, loc,
-      tensorType({type.getDimSize(0), 1, type.getDimSize(1),
-                  type.getDimSize(2)}),
+      tensorType(
+          {type.getDimSize(0), 1, type.getDimSize(1), type.getDimSize(2)}),
       channelsFirst, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}}, shape);
 }
 
@@ -352,9 +346,9 @@ Value GraphBuilder::ropeWithFrequencies(
         SmallVector<Value> partner;
         for (int64_t d = 0; d < 3; ++d)
           partner.push_back(linalg::IndexOp::create(nb, l, d));
-        Value channel = arith::AddIOp::create(
-            nb, l, linalg::IndexOp::create(nb, l, 3),
-            arith::ConstantIndexOp::create(nb, l, half));
+        Value channel =
+            arith::AddIOp::create(nb, l, linalg::IndexOp::create(nb, l, 3),
+                                  arith::ConstantIndexOp::create(nb, l, half));
         partner.push_back(arith::RemUIOp::create(
             nb, l, channel, arith::ConstantIndexOp::create(nb, l, width)));
         Value other = tensor::ExtractOp::create(nb, l, x, partner);
@@ -370,13 +364,13 @@ Value GraphBuilder::ropeWithFrequencies(
 // LayerLoop
 //===----------------------------------------------------------------------===//
 
-LayerLoop::LayerLoop(GraphBuilder &graph, int64_t count,
-                     llvm::StringRef prefix, ValueRange carried)
+LayerLoop::LayerLoop(GraphBuilder &graph, int64_t count, llvm::StringRef prefix,
+                     ValueRange carried)
     : graph(graph), count(count), prefix(prefix.str()) {
   OpBuilder &b = graph.b;
   loop = scf::ForOp::create(b, graph.loc, graph.indexConstant(0),
-                            graph.indexConstant(count),
-                            graph.indexConstant(1), carried);
+                            graph.indexConstant(count), graph.indexConstant(1),
+                            carried);
   b.setInsertionPointToStart(loop.getBody());
 }
 
@@ -389,8 +383,8 @@ Value LayerLoop::weight(llvm::StringRef suffix, llvm::ArrayRef<int64_t> shape,
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(loop);
-    stacked = graph.weight(prefix + "*." + suffix.str(), stackedShape,
-                           transposed);
+    stacked =
+        graph.weight(prefix + "*." + suffix.str(), stackedShape, transposed);
     stacked.getDefiningOp()->setAttr("tfm.stacked", b.getUnitAttr());
   }
   int64_t rank = stackedShape.size();
@@ -403,14 +397,30 @@ Value LayerLoop::weight(llvm::StringRef suffix, llvm::ArrayRef<int64_t> shape,
                                         stacked, offsets, sizes, strides);
 }
 
+Value LayerLoop::dense(Value x, llvm::StringRef name, int64_t out, int64_t in,
+                       bool bias, std::optional<ActivationKind> act,
+                       bool transposed) {
+  Value w = weight((name + ".weight").str(), {out, in}, transposed);
+  Value b = bias ? weight((name + ".bias").str(), {out}) : Value();
+  return graph.linear(x, w, b, act);
+}
+
+Value LayerLoop::norm(NormKind kind, Value x, llvm::StringRef name,
+                      int64_t width, double eps) {
+  Value scale = weight((name + ".weight").str(), {width});
+  Value shift = kind == NormKind::layer
+                    ? weight((name + ".bias").str(), {width})
+                    : Value();
+  return graph.norm(kind, x, scale, shift, eps);
+}
+
 ValueRange LayerLoop::finish(ValueRange next) {
   // Each layer writes its output over its input: bufferization wants the
   // values a loop carries to stay in one buffer.
   SmallVector<Value> yielded;
   for (auto [value, carried] : llvm::zip(next, loop.getRegionIterArgs()))
-    yielded.push_back(
-        linalg::CopyOp::create(graph.b, graph.loc, value, carried)
-            .getResult(0));
+    yielded.push_back(linalg::CopyOp::create(graph.b, graph.loc, value, carried)
+                          .getResult(0));
   scf::YieldOp::create(graph.b, graph.loc, yielded);
   graph.b.setInsertionPointAfter(loop);
   return loop.getResults();

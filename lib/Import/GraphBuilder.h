@@ -44,12 +44,10 @@ public:
   Value beginForward();
   /// Returns `output` ([1, seq, N]) from @forward and records the
   /// model's description on the module.
-  void endForward(Value output, llvm::StringRef architecture,
-                  int64_t vocabSize, int64_t maxPositions, bool logits);
+  void endForward(Value output, llvm::StringRef architecture, int64_t vocabSize,
+                  int64_t maxPositions, bool logits);
 
   RankedTensorType tensorType(llvm::ArrayRef<int64_t> shape);
-  /// tensor<1x?xWIDTHxf32>.
-  RankedTensorType activationType(int64_t width);
 
   /// A named weight of @forward; `transposed` when the file stores the
   /// transpose of `shape` (Conv1D's [in, out]).
@@ -141,6 +139,15 @@ public:
   /// This layer's weight `<prefix><layer>.<suffix>`, of `shape`.
   Value weight(llvm::StringRef suffix, llvm::ArrayRef<int64_t> shape,
                bool transposed = false);
+  /// A linear layer of this layer: weight `<name>.weight` ([out, in], or
+  /// stored [in, out] when `transposed`), bias `<name>.bias` with `bias`.
+  Value dense(Value x, llvm::StringRef name, int64_t out, int64_t in, bool bias,
+              std::optional<ActivationKind> act = std::nullopt,
+              bool transposed = false);
+  /// A norm of this layer over `width` channels: `<name>.weight`, and
+  /// `<name>.bias` for layer norms.
+  Value norm(NormKind kind, Value x, llvm::StringRef name, int64_t width,
+             double eps);
   /// Carries `next` to the next layer; returns the values after the last
   /// layer and goes on building after the loop.
   ValueRange finish(ValueRange next);

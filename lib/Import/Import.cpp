@@ -81,20 +81,18 @@ tfm::importModel(MLIRContext &context, llvm::StringRef path,
                  const ImportOptions &options) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buffer)
-    return llvm::createStringError(llvm::formatv(
-        "cannot open model file '{0}': {1}", path,
-        buffer.getError().message()));
+    return llvm::createStringError(
+        llvm::formatv("cannot open model file '{0}': {1}", path,
+                      buffer.getError().message()));
   llvm::Expected<llvm::json::Value> json =
       llvm::json::parse((*buffer)->getBuffer());
   if (!json)
-    return llvm::createStringError(
-        llvm::formatv("{0}: not valid JSON: {1}", path,
-                      llvm::toString(json.takeError())));
+    return llvm::createStringError(llvm::formatv(
+        "{0}: not valid JSON: {1}", path, llvm::toString(json.takeError())));
   const llvm::json::Object *root = json->getAsObject();
   if (!root)
-    return llvm::createStringError(
-        llvm::formatv("{0}: $: expected a JSON object, got {1}", path,
-                      describeJson(*json)));
+    return llvm::createStringError(llvm::formatv(
+        "{0}: $: expected a JSON object, got {1}", path, describeJson(*json)));
 
   ConfigReader config(*root, path);
   GraphBuilder graph(context, path);
@@ -112,8 +110,7 @@ tfm::importModel(MLIRContext &context, llvm::StringRef path,
     return config.takeError();
   OwningOpRef<ModuleOp> module = graph.takeModule();
   if (failed(verify(*module)))
-    return llvm::createStringError(
-        llvm::formatv("{0}: internal error: the imported IR does not verify",
-                      path));
+    return llvm::createStringError(llvm::formatv(
+        "{0}: internal error: the imported IR does not verify", path));
   return std::move(module);
 }

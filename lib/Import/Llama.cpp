@@ -3,7 +3,8 @@
 // Hugging Face's Llama decoder and its two close relatives:
 //
 //   x = embed_tokens[tokens]
-//   per layer:  h = x + o_proj(attn(rope(q_proj(n)), rope(k_proj(n)), v_proj(n)))
+//   per layer:  h = x + o_proj(attn(rope(q_proj(n)), rope(k_proj(n)),
+//   v_proj(n)))
 //               x = h + down_proj(act(gate_proj(m)) * up_proj(m))
 //               with n = rms_norm(x), m = rms_norm(h)
 //   logits = lm_head(rms_norm(x))      (lm_head = embed_tokens when tied)
@@ -65,8 +66,7 @@ static std::vector<double> readRopeScaling(ConfigReader &config,
     double high = scaling->positive("high_freq_factor");
     double context = scaling->integer("original_max_position_embeddings");
     if (!(high > low))
-      scaling->fail("high_freq_factor",
-                    "must be larger than low_freq_factor");
+      scaling->fail("high_freq_factor", "must be larger than low_freq_factor");
     // Long wavelengths are divided by `factor`, short ones kept, and the
     // band between interpolated (transformers' _compute_llama3_parameters).
     for (double &f : frequencies) {
@@ -101,8 +101,8 @@ static std::optional<LlamaConfig> readConfig(ConfigReader &config,
   c.ropeTheta = config.positive("rope_theta", 10000.0);
   c.tied = config.boolean("tie_word_embeddings", false);
   c.act = readActivation(config, "hidden_act", "silu");
-  bool attentionBias = !mistral && !qwen2 &&
-                       config.boolean("attention_bias", false);
+  bool attentionBias =
+      !mistral && !qwen2 && config.boolean("attention_bias", false);
   c.qkvBias = qwen2 || attentionBias;
   c.outputBias = attentionBias;
   c.mlpBias = !mistral && !qwen2 && config.boolean("mlp_bias", false);
@@ -126,9 +126,9 @@ static std::optional<LlamaConfig> readConfig(ConfigReader &config,
   if (config.failed())
     return std::nullopt;
   if (c.headDim % 2 != 0)
-    config.fail(config.has("head_dim") ? "head_dim" : "num_attention_heads",
-                llvm::formatv("RoPE needs an even head dimension, got {0}",
-                              c.headDim));
+    config.fail(
+        config.has("head_dim") ? "head_dim" : "num_attention_heads",
+        llvm::formatv("RoPE needs an even head dimension, got {0}", c.headDim));
   if (config.has("partial_rotary_factor") &&
       config.positive("partial_rotary_factor", 1.0) != 1.0)
     config.fail("partial_rotary_factor", "partial rotary embeddings are not "
@@ -148,26 +148,16 @@ static std::optional<LlamaConfig> readConfig(ConfigReader &config,
 static Value buildLayer(GraphBuilder &g, LayerLoop &layer, Value positions,
                         const LlamaConfig &c) {
   Value x = layer.carried(0);
-  auto projection = [&](Value input, llvm::StringRef name, int64_t out,
-                        int64_t in, bool bias,
-                        std::optional<ActivationKind> act = std::nullopt) {
-    Value weight = layer.weight((name + ".weight").str(), {out, in});
-    Value b = bias ? layer.weight((name + ".bias").str(), {out}) : Value();
-    return g.linear(input, weight, b, act);
-  };
-
-  Value n = g.norm(NormKind::rms, x,
-                   layer.weight("input_layernorm.weight", {c.hidden}), {},
-                   c.eps);
+  Value n = layer.norm(NormKind::rms, x, "input_layernorm", c.hidden, c.eps);
   int64_t qWidth = c.heads * c.headDim, kvWidth = c.kvHeads * c.headDim;
   Value q = g.splitHeads(
-      projection(n, "self_attn.q_proj", qWidth, c.hidden, c.qkvBias), c.heads,
+      layer.dense(n, "self_attn.q_proj", qWidth, c.hidden, c.qkvBias), c.heads,
       c.headDim);
   Value k = g.splitHeads(
-      projection(n, "self_attn.k_proj", kvWidth, c.hidden, c.qkvBias),
+      layer.dense(n, "self_attn.k_proj", kvWidth, c.hidden, c.qkvBias),
       c.kvHeads, c.headDim);
   Value v = g.splitHeads(
-      projection(n, "self_attn.v_proj", kvWidth, c.hidden, c.qkvBias),
+      layer.dense(n, "self_attn.v_proj", kvWidth, c.hidden, c.qkvBias),
       c.kvHeads, c.headDim);
   if (c.scaledFrequencies.empty()) {
     q = g.rope(q, positions, c.ropeTheta);
@@ -176,21 +166,20 @@ static Value buildLayer(GraphBuilder &g, LayerLoop &layer, Value positions,
     q = g.ropeWithFrequencies(q, positions, c.scaledFrequencies);
     k = g.ropeWithFrequencies(k, positions, c.scaledFrequencies);
   }
-  MaskAttr mask = c.slidingWindow ? g.slidingWindowMask(*c.slidingWindow)
-                                  : g.causalMask();
+  MaskAttr mask =
+      c.slidingWindow ? g.slidingWindowMask(*c.slidingWindow) : g.causalMask();
   Value attention =
       g.attention(q, k, v, 1.0 / std::sqrt(double(c.headDim)), mask);
-  Value h = g.add(x, projection(g.mergeHeads(attention), "self_attn.o_proj",
-                                c.hidden, qWidth, c.outputBias));
+  Value h = g.add(x, layer.dense(g.mergeHeads(attention), "self_attn.o_proj",
+                                 c.hidden, qWidth, c.outputBias));
 
-  Value m = g.norm(NormKind::rms, h,
-                   layer.weight("post_attention_layernorm.weight", {c.hidden}),
-                   {}, c.eps);
-  Value gate = projection(m, "mlp.gate_proj", c.intermediate, c.hidden,
-                          c.mlpBias, c.act);
-  Value up = projection(m, "mlp.up_proj", c.intermediate, c.hidden, c.mlpBias);
-  return g.add(h, projection(g.mul(gate, up), "mlp.down_proj", c.hidden,
-                             c.intermediate, c.mlpBias));
+  Value m =
+      layer.norm(NormKind::rms, h, "post_attention_layernorm", c.hidden, c.eps);
+  Value gate = layer.dense(m, "mlp.gate_proj", c.intermediate, c.hidden,
+                           c.mlpBias, c.act);
+  Value up = layer.dense(m, "mlp.up_proj", c.intermediate, c.hidden, c.mlpBias);
+  return g.add(h, layer.dense(g.mul(gate, up), "mlp.down_proj", c.hidden,
+                              c.intermediate, c.mlpBias));
 }
 
 void tfm::importLlamaFamily(ConfigReader &config, GraphBuilder &g,
@@ -208,8 +197,8 @@ void tfm::importLlamaFamily(ConfigReader &config, GraphBuilder &g,
 
   x = g.norm(NormKind::rms, x, g.weight("model.norm.weight", {c->hidden}), {},
              c->eps);
-  Value head = c->tied ? embed
-                       : g.weight("lm_head.weight", {c->vocab, c->hidden});
+  Value head =
+      c->tied ? embed : g.weight("lm_head.weight", {c->vocab, c->hidden});
   g.endForward(g.linear(x, head), architecture, c->vocab,
                /*maxPositions=*/0, /*logits=*/true);
 }

@@ -64,12 +64,10 @@ static std::optional<MambaConfig> readConfig(ConfigReader &config) {
 }
 
 Value tfm::buildMambaMixer(GraphBuilder &g, LayerLoop &layer, Value x,
-                          const MambaMixerShape &c, llvm::StringRef prefix) {
+                           const MambaMixerShape &c, llvm::StringRef prefix) {
   auto projection = [&](Value input, llvm::StringRef name, int64_t out,
                         int64_t in, bool bias) {
-    return g.linear(
-        input, layer.weight((prefix + name + ".weight").str(), {out, in}),
-        bias ? layer.weight((prefix + name + ".bias").str(), {out}) : Value());
+    return layer.dense(input, (prefix + name).str(), out, in, bias);
   };
   auto weight = [&](llvm::StringRef name, llvm::ArrayRef<int64_t> shape) {
     return layer.weight((prefix + name).str(), shape);
@@ -80,8 +78,8 @@ Value tfm::buildMambaMixer(GraphBuilder &g, LayerLoop &layer, Value x,
   Value z = g.swapLastTwo(g.sliceLast(projected, c.inner, c.inner));
 
   // Depthwise causal conv1d; PyTorch stores its weight as [C, 1, k].
-  Value convWeight =
-      g.collapse(weight("conv1d.weight", {c.inner, 1, c.kernel}), {{0, 1}, {2}});
+  Value convWeight = g.collapse(weight("conv1d.weight", {c.inner, 1, c.kernel}),
+                                {{0, 1}, {2}});
   Value convBias = c.convBias ? weight("conv1d.bias", {c.inner}) : Value();
   Value conv = DwConvOp::create(g.builder(), g.loc, u, convWeight, convBias,
                                 ConvPadding::causal, ConvImpl::direct,
@@ -107,8 +105,7 @@ Value tfm::buildMambaMixer(GraphBuilder &g, LayerLoop &layer, Value x,
 static Value buildLayer(GraphBuilder &g, LayerLoop &layer,
                         const MambaConfig &c) {
   Value x = layer.carried(0);
-  Value n = g.norm(NormKind::rms, x,
-                   layer.weight("norm.weight", {c.mixer.width}), {}, c.eps);
+  Value n = layer.norm(NormKind::rms, x, "norm", c.mixer.width, c.eps);
   return g.add(x, buildMambaMixer(g, layer, n, c.mixer, "mixer."));
 }
 
@@ -124,10 +121,9 @@ void tfm::importMamba(ConfigReader &config, GraphBuilder &g) {
   LayerLoop layers(g, c->layers, "backbone.layers.", x);
   x = layers.finish(buildLayer(g, layers, *c))[0];
 
-  x = g.norm(NormKind::rms, x, g.weight("backbone.norm_f.weight", {width}),
-             {}, c->eps);
-  Value head =
-      c->tied ? embed : g.weight("lm_head.weight", {c->vocab, width});
+  x = g.norm(NormKind::rms, x, g.weight("backbone.norm_f.weight", {width}), {},
+             c->eps);
+  Value head = c->tied ? embed : g.weight("lm_head.weight", {c->vocab, width});
   g.endForward(g.linear(x, head), "MambaForCausalLM", c->vocab,
                /*maxPositions=*/0, /*logits=*/true);
 }

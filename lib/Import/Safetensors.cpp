@@ -14,26 +14,14 @@
 using namespace mlir;
 using namespace mlir::tfm;
 
-llvm::StringRef tfm::dtypeName(WeightDType dtype) {
-  switch (dtype) {
-  case WeightDType::F32:
-    return "F32";
-  case WeightDType::F16:
-    return "F16";
-  case WeightDType::BF16:
-    return "BF16";
-  }
-  llvm_unreachable("unknown dtype");
-}
-
 static unsigned dtypeBytes(WeightDType dtype) {
   return dtype == WeightDType::F32 ? 4 : 2;
 }
 
 std::string tfm::formatShape(llvm::ArrayRef<int64_t> shape) {
   return "[" +
-         llvm::join(llvm::map_range(shape,
-                                    [](int64_t d) { return std::to_string(d); }),
+         llvm::join(llvm::map_range(
+                        shape, [](int64_t d) { return std::to_string(d); }),
                     ", ") +
          "]";
 }
@@ -62,9 +50,8 @@ llvm::Expected<SafetensorsFile> SafetensorsFile::open(llvm::StringRef path) {
         "weights '{0}': cannot open: {1}", path, buffer.getError().message()));
   SafetensorsFile file(std::move(*buffer));
   if (llvm::Error error = file.parseHeader())
-    return llvm::createStringError(
-        llvm::formatv("weights '{0}': {1}", path,
-                      llvm::toString(std::move(error))));
+    return llvm::createStringError(llvm::formatv(
+        "weights '{0}': {1}", path, llvm::toString(std::move(error))));
   return std::move(file);
 }
 
@@ -74,8 +61,7 @@ llvm::Error SafetensorsFile::parseHeader() {
     return llvm::createStringError(llvm::formatv(
         "the file is {0} bytes, too short for the 8-byte header length",
         bytes.size()));
-  uint64_t headerSize =
-      llvm::support::endian::read64le(bytes.data());
+  uint64_t headerSize = llvm::support::endian::read64le(bytes.data());
   if (headerSize > bytes.size() - 8)
     return llvm::createStringError(llvm::formatv(
         "header length {0} is larger than the file ({1} bytes after the "
@@ -104,7 +90,8 @@ llvm::Error SafetensorsFile::parseHeader() {
     const llvm::json::Object *fields = value.getAsObject();
     if (!fields)
       return fail("expected an object with dtype, shape and data_offsets, "
-                  "got " + describeJson(value));
+                  "got " +
+                  describeJson(value));
     SafetensorsTensor tensor;
     tensor.name = key.str();
 
@@ -150,8 +137,7 @@ llvm::Error SafetensorsFile::parseHeader() {
           "shape {0} of {1} takes {2} bytes, but data_offsets [{3}, {4}] "
           "span {5}",
           formatShape(tensor.shape), *dtype,
-          overflow ? std::string("too many")
-                   : std::to_string(expectedBytes),
+          overflow ? std::string("too many") : std::to_string(expectedBytes),
           tensor.begin, tensor.end, tensor.end - tensor.begin));
     entries.push_back(std::move(tensor));
   }
@@ -160,10 +146,10 @@ llvm::Error SafetensorsFile::parseHeader() {
   std::vector<const SafetensorsTensor *> byOffset;
   for (const SafetensorsTensor &tensor : entries)
     byOffset.push_back(&tensor);
-  llvm::sort(byOffset, [](const SafetensorsTensor *a,
-                          const SafetensorsTensor *b) {
-    return std::tie(a->begin, a->end) < std::tie(b->begin, b->end);
-  });
+  llvm::sort(byOffset,
+             [](const SafetensorsTensor *a, const SafetensorsTensor *b) {
+               return std::tie(a->begin, a->end) < std::tie(b->begin, b->end);
+             });
   for (size_t i = 1; i < byOffset.size(); ++i) {
     const SafetensorsTensor &prev = *byOffset[i - 1], &next = *byOffset[i];
     if (next.begin < prev.end)
@@ -172,13 +158,14 @@ llvm::Error SafetensorsFile::parseHeader() {
           "overlap",
           prev.name, prev.begin, prev.end, next.name, next.begin, next.end));
   }
-  llvm::sort(entries, [](const SafetensorsTensor &a,
-                         const SafetensorsTensor &b) { return a.name < b.name; });
+  llvm::sort(entries,
+             [](const SafetensorsTensor &a, const SafetensorsTensor &b) {
+               return a.name < b.name;
+             });
   return llvm::Error::success();
 }
 
-const SafetensorsTensor *
-SafetensorsFile::lookup(llvm::StringRef name) const {
+const SafetensorsTensor *SafetensorsFile::lookup(llvm::StringRef name) const {
   auto it = llvm::partition_point(
       entries, [&](const SafetensorsTensor &t) { return t.name < name; });
   return it != entries.end() && it->name == name ? &*it : nullptr;
@@ -186,7 +173,8 @@ SafetensorsFile::lookup(llvm::StringRef name) const {
 
 llvm::ArrayRef<char>
 SafetensorsFile::data(const SafetensorsTensor &tensor) const {
-  return llvm::ArrayRef<char>(buffer->getBufferStart() + dataStart + tensor.begin,
+  return llvm::ArrayRef<char>(buffer->getBufferStart() + dataStart +
+                                  tensor.begin,
                               tensor.end - tensor.begin);
 }
 

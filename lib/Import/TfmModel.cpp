@@ -85,13 +85,12 @@ static T readChoice(ConfigReader &config, llvm::StringRef key,
 }
 
 static MaskAttr readMask(ConfigReader &config, MLIRContext *ctx) {
-  MaskKind kind = readChoice<MaskKind>(
-      config, "mask", "causal",
-      {{"none", MaskKind::none},
-       {"causal", MaskKind::causal},
-       {"window", MaskKind::window},
-       {"prefix", MaskKind::prefix},
-       {"block", MaskKind::block}});
+  MaskKind kind = readChoice<MaskKind>(config, "mask", "causal",
+                                       {{"none", MaskKind::none},
+                                        {"causal", MaskKind::causal},
+                                        {"window", MaskKind::window},
+                                        {"prefix", MaskKind::prefix},
+                                        {"block", MaskKind::block}});
   int64_t left = 0, right = 0, size = 0;
   if (kind == MaskKind::window) {
     left = config.integer("window_left", 0);
@@ -165,8 +164,8 @@ static void readMixer(ConfigReader &config, int64_t width, bool positionsKnown,
     m.rotaryDim = config.integer("rotary_dim", m.headDim, 2);
     m.buckets = config.integer("buckets", 32, 2);
     m.maxDistance = config.integer("max_distance", 128, 1);
-    m.bidirectional = config.boolean(
-        "bidirectional", m.mask.getKind() != MaskKind::causal);
+    m.bidirectional =
+        config.boolean("bidirectional", m.mask.getKind() != MaskKind::causal);
     if (m.position == Position::Rope &&
         (m.rotaryDim > m.headDim || m.rotaryDim % 2 != 0))
       config.fail("rotary_dim",
@@ -222,7 +221,8 @@ static std::optional<TfmModelConfig> readConfig(ConfigReader &config,
     config.fail("max_positions", "missing; learned positions need the "
                                  "table's size");
   c.norm = readChoice<NormKind>(
-      config, "norm", "rms", {{"rms", NormKind::rms}, {"layer", NormKind::layer}});
+      config, "norm", "rms",
+      {{"rms", NormKind::rms}, {"layer", NormKind::layer}});
   c.eps = config.positive("norm_eps", 1e-5);
   c.finalNorm = config.boolean("final_norm", true);
   c.logits = readChoice<bool>(config, "output", "logits",
@@ -265,8 +265,8 @@ public:
 
 private:
   Value norm(Value x, llvm::StringRef name);
-  Value dense(Value x, llvm::StringRef name, int64_t out, int64_t in,
-              bool bias, std::optional<ActivationKind> act = std::nullopt);
+  Value dense(Value x, llvm::StringRef name, int64_t out, int64_t in, bool bias,
+              std::optional<ActivationKind> act = std::nullopt);
   Value softmaxAttention(Value q, Value k, Value v);
   Value linearAttention(Value q, Value k, Value v);
   Value attentionMixer(Value x);
@@ -280,19 +280,13 @@ private:
 } // namespace
 
 Value BlockBuilder::norm(Value x, llvm::StringRef name) {
-  Value scale = layer.weight((name + ".weight").str(), {c.width});
-  Value shift = c.norm == NormKind::layer
-                    ? layer.weight((name + ".bias").str(), {c.width})
-                    : Value();
-  return g.norm(c.norm, x, scale, shift, c.eps);
+  return layer.norm(c.norm, x, name, c.width, c.eps);
 }
 
 Value BlockBuilder::dense(Value x, llvm::StringRef name, int64_t out,
                           int64_t in, bool bias,
                           std::optional<ActivationKind> act) {
-  return g.linear(x, layer.weight((name + ".weight").str(), {out, in}),
-                  bias ? layer.weight((name + ".bias").str(), {out}) : Value(),
-                  act);
+  return layer.dense(x, name, out, in, bias, act);
 }
 
 Value BlockBuilder::softmaxAttention(Value q, Value k, Value v) {
@@ -326,7 +320,8 @@ Value BlockBuilder::linearAttention(Value q, Value k, Value v) {
   if (m.featureMap == FeatureMapKind::performer) {
     // φ(x) = exp(W·x − ‖x‖²/2)/√m of x scaled by d^(−1/4), so that
     // φ(q)·φ(k) estimates exp(q·k/√d).
-    projection = layer.weight("mixer.feature_map.weight", {m.features, m.headDim});
+    projection =
+        layer.weight("mixer.feature_map.weight", {m.features, m.headDim});
     double scale = std::pow(double(m.headDim), -0.25);
     q = g.scale(q, scale);
     k = g.scale(k, scale);
@@ -346,8 +341,7 @@ Value BlockBuilder::linearAttention(Value q, Value k, Value v) {
         b, g.loc, arith::AddIOp::create(b, g.loc, length, length),
         g.indexConstant(1));
     Value window = tensor::ExtractSliceOp::create(
-        b, g.loc,
-        g.tensorType({m.heads, ShapedType::kDynamic}), table,
+        b, g.loc, g.tensorType({m.heads, ShapedType::kDynamic}), table,
         ArrayRef<OpFoldResult>{b.getIndexAttr(0), offset},
         ArrayRef<OpFoldResult>{b.getIndexAttr(m.heads), size},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
@@ -406,14 +400,13 @@ void tfm::importTfmModel(ConfigReader &config, GraphBuilder &g) {
   if (c->learnedPositions || c->mixer.position == Position::Rope)
     positions = g.positions(x);
   if (c->learnedPositions)
-    x = g.addBroadcast(
-        x, {g.embedding(g.weight("pos_embed.weight",
-                                 {c->maxPositions, c->width}),
-                        positions)});
+    x = g.addBroadcast(x, {g.embedding(g.weight("pos_embed.weight",
+                                                {c->maxPositions, c->width}),
+                                       positions)});
 
   LayerLoop layers(g, c->layers, "blocks.", x);
-  x = layers.finish(BlockBuilder(g, layers, *c, positions)
-                        .build(layers.carried(0)))[0];
+  x = layers.finish(
+      BlockBuilder(g, layers, *c, positions).build(layers.carried(0)))[0];
 
   if (c->finalNorm)
     x = g.norm(c->norm, x, g.weight("norm.weight", {c->width}),

@@ -20,8 +20,8 @@ std::vector<WeightSpec> ModelSignature::storedSpecs() const {
     }
     auto [head, tail] = llvm::StringRef(weight.stored.name).split('*');
     for (int64_t i = 0; i < weight.stack; ++i)
-      specs.push_back({(head + llvm::Twine(i) + tail).str(),
-                       weight.stored.shape});
+      specs.push_back(
+          {(head + llvm::Twine(i) + tail).str(), weight.stored.shape});
   }
   return specs;
 }
@@ -44,8 +44,7 @@ FailureOr<ModelSignature> tfm::analyzeModel(ModuleOp module,
                     ? dyn_cast<RankedTensorType>(func.getArgument(0).getType())
                     : RankedTensorType();
   if (!tokens || tokens.getRank() != 2 || tokens.getDimSize(0) != 1 ||
-      !tokens.isDynamicDim(1) ||
-      !tokens.getElementType().isSignlessInteger(32))
+      !tokens.isDynamicDim(1) || !tokens.getElementType().isSignlessInteger(32))
     return func.emitError() << "@" << entry
                             << " must take the token ids as tensor<1x?xi32> "
                                "first";
@@ -56,8 +55,8 @@ FailureOr<ModelSignature> tfm::analyzeModel(ModuleOp module,
   if (!output || output.getRank() != 3 || output.getDimSize(0) != 1 ||
       !output.isDynamicDim(1) || output.isDynamicDim(2) ||
       !output.getElementType().isF32())
-    return func.emitError() << "@" << entry
-                            << " must return one tensor<1x?xNxf32>";
+    return func.emitError()
+           << "@" << entry << " must return one tensor<1x?xNxf32>";
   signature.outputSize = output.getDimSize(2);
 
   for (unsigned i = 1; i < func.getNumArguments(); ++i) {
@@ -114,8 +113,8 @@ namespace {
 class ModelApiBuilder {
 public:
   ModelApiBuilder(llvm::Module &module, const ModelSignature &signature)
-      : module(module), ctx(module.getContext()), signature(signature),
-        b(ctx) {}
+      : module(module), ctx(module.getContext()), signature(signature), b(ctx) {
+  }
 
   LogicalResult build(llvm::Function *impl, bool program, Location loc,
                       const SafetensorsFile *embedded);
@@ -161,7 +160,7 @@ llvm::GlobalVariable *ModelApiBuilder::errorBuffer() {
 }
 
 llvm::Constant *ModelApiBuilder::string(llvm::StringRef text,
-                                     const llvm::Twine &name) {
+                                        const llvm::Twine &name) {
   auto *init = llvm::ConstantDataArray::getString(ctx, text);
   return new llvm::GlobalVariable(module, init->getType(), /*isConstant=*/true,
                                   llvm::GlobalValue::PrivateLinkage, init,
@@ -195,22 +194,21 @@ llvm::Constant *ModelApiBuilder::embedWeights(const SafetensorsFile &file) {
   auto tensorIt = tensors.begin();
   for (auto [index, weight] : llvm::enumerate(signature.weights)) {
     size_t count = std::max<int64_t>(weight.stack, 1);
-    std::vector<float> values = weightData(
-        file, weight, llvm::ArrayRef(&*tensorIt, count));
+    std::vector<float> values =
+        weightData(file, weight, llvm::ArrayRef(&*tensorIt, count));
     tensorIt += count;
     auto *init = llvm::ConstantDataArray::get(ctx, llvm::ArrayRef(values));
-    auto *global = new llvm::GlobalVariable(
-        module, init->getType(), /*isConstant=*/true,
-        llvm::GlobalValue::PrivateLinkage, init,
-        "tfm.weight.data." + llvm::Twine(index));
+    auto *global =
+        new llvm::GlobalVariable(module, init->getType(), /*isConstant=*/true,
+                                 llvm::GlobalValue::PrivateLinkage, init,
+                                 "tfm.weight.data." + llvm::Twine(index));
     global->setAlignment(llvm::Align(64));
     pointers.push_back(global);
   }
   auto *type = llvm::ArrayType::get(b.getPtrTy(), pointers.size());
-  return new llvm::GlobalVariable(module, type, /*isConstant=*/true,
-                                  llvm::GlobalValue::PrivateLinkage,
-                                  llvm::ConstantArray::get(type, pointers),
-                                  "tfm.weight.embedded");
+  return new llvm::GlobalVariable(
+      module, type, /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage,
+      llvm::ConstantArray::get(type, pointers), "tfm.weight.embedded");
 }
 
 /// The tfm_rt_model_desc of lib/Runtime/Model.c: name, weight table (each
@@ -225,23 +223,22 @@ ModelApiBuilder::buildDescriptor(const SafetensorsFile *embedded) {
   for (auto [index, weight] : llvm::enumerate(signature.weights)) {
     const std::vector<int64_t> &shape = weight.stored.shape;
     auto *shapeInit = llvm::ConstantDataArray::get(
-        ctx, llvm::ArrayRef<uint64_t>(
-                 reinterpret_cast<const uint64_t *>(shape.data()),
-                 shape.size()));
+        ctx,
+        llvm::ArrayRef<uint64_t>(
+            reinterpret_cast<const uint64_t *>(shape.data()), shape.size()));
     auto *shapeGlobal = new llvm::GlobalVariable(
         module, shapeInit->getType(), /*isConstant=*/true,
         llvm::GlobalValue::PrivateLinkage, shapeInit,
         "tfm.weight.shape." + llvm::Twine(index));
     specs.push_back(llvm::ConstantStruct::get(
-        specType, {string(weight.stored.name,
-                          "tfm.weight.name." + llvm::Twine(index)),
-                   b.getInt64(shape.size()), shapeGlobal,
-                   b.getInt64(weight.transposed), b.getInt64(weight.stack)}));
+        specType,
+        {string(weight.stored.name, "tfm.weight.name." + llvm::Twine(index)),
+         b.getInt64(shape.size()), shapeGlobal, b.getInt64(weight.transposed),
+         b.getInt64(weight.stack)}));
   }
   auto *tableType = llvm::ArrayType::get(specType, specs.size());
   auto *table = new llvm::GlobalVariable(
-      module, tableType, /*isConstant=*/true,
-      llvm::GlobalValue::PrivateLinkage,
+      module, tableType, /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage,
       llvm::ConstantArray::get(tableType, specs), "tfm.weight.table");
   auto *descType =
       llvm::StructType::get(ctx, {ptr, ptr, i64, i64, i64, i64, i64, ptr});
@@ -258,8 +255,9 @@ ModelApiBuilder::buildDescriptor(const SafetensorsFile *embedded) {
       "tfm.model.desc");
 }
 
-llvm::Function *ModelApiBuilder::declare(llvm::StringRef name, llvm::Type *result,
-                                      llvm::ArrayRef<llvm::Type *> params) {
+llvm::Function *ModelApiBuilder::declare(llvm::StringRef name,
+                                         llvm::Type *result,
+                                         llvm::ArrayRef<llvm::Type *> params) {
   return llvm::cast<llvm::Function>(
       module
           .getOrInsertFunction(name,
@@ -267,19 +265,20 @@ llvm::Function *ModelApiBuilder::declare(llvm::StringRef name, llvm::Type *resul
           .getCallee());
 }
 
-llvm::Function *ModelApiBuilder::define(llvm::StringRef suffix, llvm::Type *result,
-                                     llvm::ArrayRef<llvm::Type *> params) {
-  auto *function = llvm::Function::Create(
-      llvm::FunctionType::get(result, params, false),
-      llvm::GlobalValue::ExternalLinkage, signature.name + "_" + suffix,
-      module);
+llvm::Function *ModelApiBuilder::define(llvm::StringRef suffix,
+                                        llvm::Type *result,
+                                        llvm::ArrayRef<llvm::Type *> params) {
+  auto *function =
+      llvm::Function::Create(llvm::FunctionType::get(result, params, false),
+                             llvm::GlobalValue::ExternalLinkage,
+                             signature.name + "_" + suffix, module);
   b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", function));
   return function;
 }
 
 void ModelApiBuilder::appendMemref(SmallVectorImpl<llvm::Value *> &args,
-                                llvm::Value *pointer,
-                                llvm::ArrayRef<llvm::Value *> sizes) {
+                                   llvm::Value *pointer,
+                                   llvm::ArrayRef<llvm::Value *> sizes) {
   SmallVector<llvm::Value *> strides(sizes.size());
   llvm::Value *stride = b.getInt64(1);
   for (int64_t d = sizes.size() - 1; d >= 0; --d) {
@@ -292,8 +291,8 @@ void ModelApiBuilder::appendMemref(SmallVectorImpl<llvm::Value *> &args,
 }
 
 LogicalResult ModelApiBuilder::build(llvm::Function *impl, bool program,
-                                  Location loc,
-                                  const SafetensorsFile *embedded) {
+                                     Location loc,
+                                     const SafetensorsFile *embedded) {
   auto *i32 = b.getInt32Ty();
   auto *i64 = b.getInt64Ty();
   auto *ptr = b.getPtrTy();
@@ -320,19 +319,19 @@ LogicalResult ModelApiBuilder::build(llvm::Function *impl, bool program,
   llvm::Value *model = forward->getArg(0), *tokens = forward->getArg(1),
               *batch = forward->getArg(2), *seq = forward->getArg(3),
               *out = forward->getArg(4);
-  llvm::Value *status = b.CreateCall(
-      declare("tfm_rt_check_forward", i32,
-              {ptr, ptr, ptr, i64, i64, ptr, ptr, i64}),
-      {desc, model, tokens, batch, seq, out,
-       b.CreateThreadLocalAddress(buffer), bufferSize});
+  llvm::Value *status =
+      b.CreateCall(declare("tfm_rt_check_forward", i32,
+                           {ptr, ptr, ptr, i64, i64, ptr, ptr, i64}),
+                   {desc, model, tokens, batch, seq, out,
+                    b.CreateThreadLocalAddress(buffer), bufferSize});
   auto *fail = llvm::BasicBlock::Create(ctx, "fail", forward);
   auto *run = llvm::BasicBlock::Create(ctx, "run", forward);
   b.CreateCondBr(b.CreateICmpNE(status, b.getInt32(0)), fail, run);
   b.SetInsertPoint(fail);
   b.CreateRet(status);
   b.SetInsertPoint(run);
-  llvm::Value *weights = b.CreateCall(
-      declare("tfm_rt_model_weights", ptr, {ptr}), {model});
+  llvm::Value *weights =
+      b.CreateCall(declare("tfm_rt_model_weights", ptr, {ptr}), {model});
 
   // for (row = 0; row < batch; ++row): the lowered function on one sequence.
   llvm::BasicBlock *entryBlock = b.GetInsertBlock();
@@ -343,15 +342,15 @@ LogicalResult ModelApiBuilder::build(llvm::Function *impl, bool program,
   llvm::PHINode *row = b.CreatePHI(i64, 2, "row");
   row->addIncoming(b.getInt64(0), entryBlock);
   llvm::Value *outputSize = b.getInt64(signature.outputSize);
-  llvm::Value *rowTokens = b.CreateInBoundsGEP(
-      b.getInt32Ty(), tokens, b.CreateMul(row, seq));
+  llvm::Value *rowTokens =
+      b.CreateInBoundsGEP(b.getInt32Ty(), tokens, b.CreateMul(row, seq));
   llvm::Value *rowOut = b.CreateInBoundsGEP(
       b.getFloatTy(), out, b.CreateMul(b.CreateMul(row, seq), outputSize));
   SmallVector<llvm::Value *> args;
   appendMemref(args, rowTokens, {b.getInt64(1), seq});
   for (auto [index, weight] : llvm::enumerate(signature.weights)) {
-    llvm::Value *data = b.CreateLoad(
-        ptr, b.CreateConstInBoundsGEP1_64(ptr, weights, index));
+    llvm::Value *data =
+        b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, weights, index));
     SmallVector<llvm::Value *> sizes;
     for (int64_t size : weight.stored.shape)
       sizes.push_back(b.getInt64(size));
@@ -443,10 +442,10 @@ std::string tfm::renderModelHeader(llvm::StringRef guard,
         " * BF16; converted to f32)."
      << (sig.embedded ? " A NULL path uses the weights compiled into the\n"
                         " * object (--embed-weights)."
-         : sig.randomSeed >= 0
-             ? " A NULL path gives seeded random weights\n * (--random-weights " +
-                   std::to_string(sig.randomSeed) + ")."
-             : "")
+         : sig.randomSeed >= 0 ? " A NULL path gives seeded random weights\n * "
+                                 "(--random-weights " +
+                                     std::to_string(sig.randomSeed) + ")."
+                               : "")
      << " */\nint " << sig.name
      << "_create(const char *weights_path, tfm_model **out);\n\n"
         "/* tokens: [batch, seq] ids; out: [batch, seq, "

@@ -55,18 +55,18 @@ struct TfmWeightsToArgumentsPass
         auto [previous, previousStorage] = it->second;
         if (previous.getType() != weight.getType() ||
             previousStorage != storage) {
-          weight.emitError() << "weight '" << weight.getName()
-                             << "' is used as " << previous.getType() << " "
-                             << previousStorage << " and as "
-                             << weight.getType() << " " << storage;
+          weight.emitError()
+              << "weight '" << weight.getName() << "' is used as "
+              << previous.getType() << " " << previousStorage << " and as "
+              << weight.getType() << " " << storage;
           return signalPassFailure();
         }
       } else {
         attrs.set(kWeightAttr, weight.getNameAttr());
         unsigned index = entryFunc.getNumArguments();
-        if (failed(entryFunc.insertArgument(
-                index, weight.getType(), attrs.getDictionary(&getContext()),
-                weight.getLoc())))
+        if (failed(entryFunc.insertArgument(index, weight.getType(),
+                                            attrs.getDictionary(&getContext()),
+                                            weight.getLoc())))
           return signalPassFailure();
         it->second = {entryFunc.getArgument(index), storage};
       }

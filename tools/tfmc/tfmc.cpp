@@ -172,8 +172,8 @@ bool linkObject(llvm::StringRef object, llvm::StringRef output, bool shared) {
     return false;
   }
   std::string objectPath = object.str(), outputPath = output.str();
-  llvm::SmallVector<llvm::StringRef> args = {*cc, "-o", outputPath, objectPath,
-                                             "-lm", "-lpthread"};
+  llvm::SmallVector<llvm::StringRef> args = {*cc,        "-o",  outputPath,
+                                             objectPath, "-lm", "-lpthread"};
   if (shared)
     args.insert(args.begin() + 1, "-shared");
   std::string message;
@@ -289,9 +289,9 @@ int compile(const Options &options) {
       return 1;
   }
 
-  bool needsMachineCode = !(options.emit == Emit::Import ||
-                            options.emit == Emit::Tfm ||
-                            options.emit == Emit::Linalg);
+  bool needsMachineCode =
+      !(options.emit == Emit::Import || options.emit == Emit::Tfm ||
+        options.emit == Emit::Linalg);
   std::vector<tfm::EntrySignature> signatures;
   if (needsMachineCode && !model) {
     WalkResult weights = module->walk([](tfm::WeightOp weight) {
@@ -350,7 +350,8 @@ int compile(const Options &options) {
         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
   }
   if (!options.dumpIrDir.empty()) {
-    auto dump = std::make_unique<tfmc::IrDumpInstrumentation>(options.dumpIrDir);
+    auto dump =
+        std::make_unique<tfmc::IrDumpInstrumentation>(options.dumpIrDir);
     if (!dump->writeInput(*module, errorMessage))
       return fail(errorMessage);
     pm.addInstrumentation(std::move(dump));
@@ -376,8 +377,7 @@ int compile(const Options &options) {
     return fail("translation to LLVM IR failed");
   if (model ? failed(tfm::emitModelEntryPoints(
                   *llvmModule, *model, options.emit == Emit::Exe,
-                  module->getLoc(),
-                  options.embedWeights ? &*weights : nullptr))
+                  module->getLoc(), options.embedWeights ? &*weights : nullptr))
             : failed(tfm::emitEntryPoints(*llvmModule, signatures,
                                           module->getLoc())))
     return 1;
@@ -413,8 +413,8 @@ int compile(const Options &options) {
   std::string objectPath = outputPath;
   llvm::SmallString<128> tempObject;
   if (linked) {
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-            "tfmc", "o", tempObject))
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("tfmc", "o", tempObject))
       return fail("cannot create a temporary object: " + ec.message());
     objectPath = std::string(tempObject);
   }
@@ -440,7 +440,8 @@ int compile(const Options &options) {
       headerPath = outputPath;
       llvm::sys::path::replace_extension(headerPath, "h");
     }
-    std::string guard = "TFM_" + llvm::sys::path::stem(headerPath).upper() + "_H";
+    std::string guard =
+        "TFM_" + llvm::sys::path::stem(headerPath).upper() + "_H";
     for (char &c : guard)
       if (!llvm::isAlnum(c))
         c = '_';
@@ -469,10 +470,10 @@ int main(int argc, char **argv) {
                  "Output path (default: stdout for text stages, INPUT.o or "
                  "INPUT.so otherwise; NAME.o, NAME.so or NAME for models)");
   std::map<std::string, Emit> emitNames = {
-      {"import", Emit::Import},      {"tfm", Emit::Tfm},
-      {"linalg", Emit::Linalg},      {"llvm-mlir", Emit::LLVMMlir},
-      {"llvm-ir", Emit::LLVMIR},     {"asm", Emit::Asm},
-      {"obj", Emit::Obj},            {"so", Emit::So},
+      {"import", Emit::Import},  {"tfm", Emit::Tfm},
+      {"linalg", Emit::Linalg},  {"llvm-mlir", Emit::LLVMMlir},
+      {"llvm-ir", Emit::LLVMIR}, {"asm", Emit::Asm},
+      {"obj", Emit::Obj},        {"so", Emit::So},
       {"exe", Emit::Exe}};
   app.add_option("--emit", options.emit,
                  "What to write: import (a model's tfm IR as imported), tfm "

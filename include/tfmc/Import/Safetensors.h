@@ -24,9 +24,6 @@ namespace mlir::tfm {
 /// The element types tfmc reads; f16 and bf16 are converted to f32 on load.
 enum class WeightDType { F32, F16, BF16 };
 
-/// "F32", "F16" or "BF16", as safetensors spells them.
-llvm::StringRef dtypeName(WeightDType dtype);
-
 /// One tensor of a safetensors header.
 struct SafetensorsTensor {
   std::string name;

@@ -53,10 +53,10 @@ struct ModelSignature {
   int64_t outputSize = 0;   ///< the output is [batch, seq, outputSize]
   int64_t maxPositions = 0; ///< the longest sequence; 0 when unbounded
   bool outputsLogits = true;
-  int64_t randomSeed = -1;  ///< >= 0: a NULL weights path means random
-                            ///< weights from this seed
-  bool embedded = false;    ///< a NULL weights path means the weights
-                            ///< compiled into the object (--embed-weights)
+  int64_t randomSeed = -1; ///< >= 0: a NULL weights path means random
+                           ///< weights from this seed
+  bool embedded = false;   ///< a NULL weights path means the weights
+                           ///< compiled into the object (--embed-weights)
 
   /// Every tensor the weights file must hold (stacked weights expanded).
   std::vector<WeightSpec> storedSpecs() const;
