@@ -82,3 +82,14 @@ func.func @linear_vector(%x: tensor<16xf32>, %w: tensor<8x16xf32>, %b: tensor<8x
   %y = tfm.linear %x, %w bias(%b : tensor<8xf32>) act(relu) : tensor<16xf32>, tensor<8x16xf32>
   return %y : tensor<8xf32>
 }
+
+// Two dynamic leading dims: the general contraction (the leading dims do not
+// fold into one matrix dim without splitting a dynamic dim).
+func.func @linear_batched_dynamic(%x: tensor<?x?x16xf32>, %w: tensor<24x16xf32>, %b: tensor<24xf32>, %r: tensor<?x?x24xf32>) -> tensor<?x?x24xf32> {
+  %y = tfm.linear %x, %w bias(%b : tensor<24xf32>) act(gelu_erf) residual(%r : tensor<?x?x24xf32>) : tensor<?x?x16xf32>, tensor<24x16xf32>
+  return %y : tensor<?x?x24xf32>
+}
+func.func @linear_batched_dynamic_glu(%x: tensor<?x?x16xf32>, %w: tensor<24x16xf32>) -> tensor<?x?x12xf32> {
+  %y = tfm.linear %x, %w act(silu) gated : tensor<?x?x16xf32>, tensor<24x16xf32>
+  return %y : tensor<?x?x12xf32>
+}

@@ -63,5 +63,11 @@ check("linear swiglu + residual", out,
 x, w, b = random((16,), 58), random((8, 16), 59), random((8,), 60)
 out, = lib.call("linear_vector", [x, w, b], [(8,)])
 check("linear rank-1 input relu", out, oracles.linear(f64(x), f64(w), f64(b), act="relu"))
+x, w, b, r = random((3, 5, 16), 61), random((24, 16), 62), random((24,), 63), random((3, 5, 24), 64)
+out, = lib.call("linear_batched_dynamic", [x, w, b, r], [(3, 5, 24)])
+check("linear [?, ?, K] bias gelu_erf residual", out,
+      oracles.linear(f64(x), f64(w), f64(b), act="gelu_erf", residual=f64(r)))
+out, = lib.call("linear_batched_dynamic_glu", [x, w], [(3, 5, 12)])
+check("linear [?, ?, K] swiglu", out, oracles.linear(f64(x), f64(w), act="silu", gated=True))
 
 lib.finish()

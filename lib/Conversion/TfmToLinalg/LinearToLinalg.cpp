@@ -57,6 +57,50 @@ static Value fromMatrix(OpBuilder &b, Location loc, Value matrix, Value like,
                                        foldLeadingDims(rank), sizes);
 }
 
+/// acc[..., n] = init[..., n] + Σ_k x[..., k]·W[n, k] as one linalg.generic
+/// over all leading dims of x (loops: leading..., n, k). The fallback when
+/// the leading dims cannot be folded into one: MLIR 22's
+/// expand-strided-metadata crashes on splitting one dynamic dim into two.
+static Value buildContraction(OpBuilder &b, Location loc, Value x, Value w,
+                              Value init) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  int64_t loops = rank + 1;
+  int64_t nDim = rank - 1, kDim = rank;
+  SmallVector<AffineExpr> xExprs, outExprs;
+  for (int64_t d = 0; d < rank - 1; ++d) {
+    xExprs.push_back(getAffineDimExpr(d, ctx));
+    outExprs.push_back(getAffineDimExpr(d, ctx));
+  }
+  xExprs.push_back(getAffineDimExpr(kDim, ctx));
+  outExprs.push_back(getAffineDimExpr(nDim, ctx));
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(loops, 0, xExprs, ctx),
+      AffineMap::get(loops, 0,
+                     {getAffineDimExpr(nDim, ctx), getAffineDimExpr(kDim, ctx)},
+                     ctx),
+      AffineMap::get(loops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(loops,
+                                             utils::IteratorType::parallel);
+  iterators[kDim] = utils::IteratorType::reduction;
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps,
+      iterators, [](OpBuilder &nested, Location l, ValueRange args) {
+        Value product = arith::MulFOp::create(nested, l, args[0], args[1]);
+        linalg::YieldOp::create(
+            nested, l,
+            arith::AddFOp::create(nested, l, product, args[2]).getResult());
+      });
+  return generic.getResult(0);
+}
+
+/// Whether the leading dims of `x` [..., K] fold into one matrix dim without
+/// splitting a dynamic dim into two when unfolded (at most one is dynamic).
+static bool foldsToMatrix(Value x) {
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(x.getType()).getShape();
+  return llvm::count_if(shape.drop_back(), ShapedType::isDynamic) <= 1;
+}
+
 /// `source[..., offset : offset + size]` along the last dim.
 static Value sliceLastDim(OpBuilder &b, Location loc, Value source,
                           OpFoldResult offset, OpFoldResult size) {
@@ -84,22 +128,23 @@ struct LinearToLinalg : OpConversionPattern<LinearOp> {
     OpFoldResult rows = tensor::getMixedSize(rewriter, loc, w, 0);
     Type f32 = rewriter.getF32Type();
 
-    // Accumulator [M, rows], initialized with the bias (or zero), then the
-    // blocked matmul against the packed weight.
-    Value lhs = asMatrix(rewriter, loc, x);
-    SmallVector<OpFoldResult> accSizes = {
-        tensor::getMixedSize(rewriter, loc, lhs, 0), rows};
+    // Accumulator [M, rows] (or [..., rows] when the leading dims do not
+    // fold), initialized with the bias (or zero), then the blocked matmul
+    // against the packed weight.
+    bool blocked = foldsToMatrix(x);
+    Value lhs = blocked ? asMatrix(rewriter, loc, x) : x;
+    SmallVector<OpFoldResult> accSizes = tensor::getMixedSizes(rewriter, loc, lhs);
+    accSizes.back() = rows;
+    int64_t accRank = accSizes.size();
     Value acc;
     if (Value bias = adaptor.getBias()) {
       acc = buildParallelGeneric(
           rewriter, loc, createEmpty(rewriter, loc, accSizes, f32), bias,
-          singleDimMap(2, 1, ctx),
+          singleDimMap(accRank, accRank - 1, ctx),
           [](OpBuilder &, Location, ValueRange args) { return args[0]; });
     } else {
       acc = createFilled(rewriter, loc, accSizes, constantF32(rewriter, loc, 0.0));
     }
-    MatmulTiles tiles;
-    Value packed = packTransposedB(rewriter, loc, w, tiles);
     std::optional<ActivationKind> act = op.getAct();
     Value residual = adaptor.getResidual();
     bool gated = op.getGated();
@@ -107,8 +152,9 @@ struct LinearToLinalg : OpConversionPattern<LinearOp> {
     // Without a gate the epilogue runs on the accumulator rows inside the
     // matmul loop nest; the gate pairs columns N apart, so a GLU gets its
     // own elementwise pass.
-    Value residualMatrix =
-        residual && !gated ? asMatrix(rewriter, loc, residual) : Value();
+    Value residualMatrix = residual && !gated && blocked
+                               ? asMatrix(rewriter, loc, residual)
+                               : Value();
     auto fusedEpilogue = [&](OpBuilder &b, Location l, Value rowVector,
                              Value row, Value column) -> Value {
       if (act)
@@ -122,20 +168,33 @@ struct LinearToLinalg : OpConversionPattern<LinearOp> {
       }
       return rowVector;
     };
-    bool fuse = !gated && (act || residual);
-    acc = emitPackedMatmul(rewriter, loc, lhs, packed, acc, tiles,
-                           fuse ? MatmulEpilogue(fusedEpilogue) : nullptr);
-    acc = fromMatrix(rewriter, loc, acc, x, rows);
-    if (!gated) {
+    bool epilogueInKernel = blocked && !gated;
+    if (blocked) {
+      MatmulTiles tiles;
+      Value packed = packTransposedB(rewriter, loc, w, tiles);
+      bool fuse = epilogueInKernel && (act || residual);
+      acc = emitPackedMatmul(rewriter, loc, lhs, packed, acc, tiles,
+                             fuse ? MatmulEpilogue(fusedEpilogue) : nullptr);
+      acc = fromMatrix(rewriter, loc, acc, x, rows);
+    } else {
+      acc = buildContraction(rewriter, loc, x, w, acc);
+    }
+    if (epilogueInKernel || (!gated && !act && !residual)) {
       rewriter.replaceOp(op, acc);
       return success();
     }
-    // GLU: y = act(gate) ⊙ up (+ residual), gate and up the two halves.
-    OpFoldResult half = affine::makeComposedFoldedAffineApply(
-        rewriter, loc, rewriter.getAffineSymbolExpr(0).floorDiv(2), {rows});
-    SmallVector<Value> inputs = {
-        sliceLastDim(rewriter, loc, acc, rewriter.getIndexAttr(0), half),
-        sliceLastDim(rewriter, loc, acc, half, half)};
+    // The epilogue as its own elementwise pass: y = act(acc) (+ residual),
+    // or for a GLU y = act(gate) ⊙ up (+ residual), gate and up the halves.
+    SmallVector<Value> inputs;
+    if (gated) {
+      OpFoldResult half = affine::makeComposedFoldedAffineApply(
+          rewriter, loc, rewriter.getAffineSymbolExpr(0).floorDiv(2), {rows});
+      inputs.push_back(
+          sliceLastDim(rewriter, loc, acc, rewriter.getIndexAttr(0), half));
+      inputs.push_back(sliceLastDim(rewriter, loc, acc, half, half));
+    } else {
+      inputs.push_back(acc);
+    }
     if (residual)
       inputs.push_back(residual);
     SmallVector<AffineMap> maps(inputs.size(),
@@ -144,10 +203,13 @@ struct LinearToLinalg : OpConversionPattern<LinearOp> {
     Value result = buildParallelGeneric(
         rewriter, loc, init, inputs, maps,
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value y = arith::MulFOp::create(
-              b, l, emitActivation(b, l, *act, args[0]), args[1]);
+          Value y = args[0];
+          if (act)
+            y = emitActivation(b, l, *act, y);
+          if (gated)
+            y = arith::MulFOp::create(b, l, y, args[1]);
           if (residual)
-            y = arith::AddFOp::create(b, l, y, args[2]);
+            y = arith::AddFOp::create(b, l, y, args[inputs.size() - 1]);
           return y;
         });
     rewriter.replaceOp(op, result);
