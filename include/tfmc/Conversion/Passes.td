@@ -44,6 +44,48 @@ def TfmLowerToLinalg : Pass<"tfm-lower-to-linalg"> {
                            "::mlir::affine::AffineDialect"];
 }
 
+def TfmLowerToGpu : Pass<"tfm-lower-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Lower tfm ops to launches of CUDA kernels built for them";
+  let description = [{
+    Replaces every tfm op except `tfm.weight` by a `gpu.launch_func` of a
+    kernel designed for the GPU, in a `gpu.module @tfm_kernels`: operands
+    become buffers (`bufferization.to_buffer`), the result a fresh buffer
+    (device memory in the CUDA pipeline) that the kernel writes.
+
+    - `tfm.attention`: flash form, one Q tile per block, K/V tiles staged in
+      shared memory, online softmax, tensor-core `mma.sync` for bf16/f16
+      storage with f32 accumulation, masked blocks skipped; decode (Lq = 1)
+      split along the KV length and combined by (max, sum);
+    - `tfm.linear`: a tiled tensor-core GEMM with the epilogue (bias,
+      activation, GLU gate, residual) on the accumulators;
+    - norms, rope, activations, embedding, feature maps: one pass, warp and
+      block reductions;
+    - `tfm.selective_scan`: channels across threads, the f32 state in
+      registers; linear attention, dwconv and FFTs: kernels of their own.
+
+    ```mlir
+    %y = tfm.activation relu %x : tensor<?x64xbf16>
+    // becomes
+    %xb = bufferization.to_buffer %x : tensor<?x64xbf16> to memref<?x64xbf16>
+    %yb = memref.alloc(%n) : memref<?x64xbf16>
+    gpu.launch_func @tfm_kernels::@activation blocks in (%g, %c1, %c1)
+        threads in (%c256, %c1, %c1) args(%xb : memref<?x64xbf16>, ...)
+    %y = bufferization.to_tensor %yb restrict writable : ...
+    ```
+
+    Storage may be f32, bf16 or f16; arithmetic is f32. An op (or variant)
+    without a CUDA kernel is an error naming it.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def TfmApproximateMath : Pass<"tfm-approximate-math"> {
   let summary = "Replace f32 transcendental math ops by polynomial approximations";
   let description = [{

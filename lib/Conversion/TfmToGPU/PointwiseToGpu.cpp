@@ -1,0 +1,7 @@
+//===- PointwiseToGpu.cpp - Pointwise ops to CUDA kernels ---------------------------===//
+#include "GpuLoweringUtils.h"
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+void gpu_lowering::populatePointwiseToGpuPatterns(RewritePatternSet &patterns) {}

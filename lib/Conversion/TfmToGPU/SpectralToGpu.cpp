@@ -1,0 +1,7 @@
+//===- SpectralToGpu.cpp - Spectral ops to CUDA kernels ---------------------------===//
+#include "GpuLoweringUtils.h"
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+void gpu_lowering::populateSpectralToGpuPatterns(RewritePatternSet &patterns) {}
