@@ -7,7 +7,12 @@ import numpy as np
 
 _CTYPES = {np.dtype(np.float32): ctypes.c_float,
            np.dtype(np.int32): ctypes.c_int32,
-           np.dtype(np.int64): ctypes.c_int64}
+           np.dtype(np.int64): ctypes.c_int64,
+           # bf16 and f16 tensors cross the ABI as their 16-bit patterns.
+           np.dtype(np.uint16): ctypes.c_uint16}
+
+# All-ones is a NaN both as bf16 and as f16: poisons 16-bit float results.
+_NAN_BITS_16 = 0xFFFF
 
 _failures = []
 
@@ -32,8 +37,7 @@ class Library:
         """Calls NAME; returns (status, outputs). Arguments are numpy arrays
         (passed with all their dims) or Python ints (index arguments)."""
         result_dtypes = result_dtypes or [np.float32] * len(result_shapes)
-        outputs = [np.full(shape, np.nan, dtype=dtype) if np.dtype(dtype).kind == "f"
-                   else np.full(shape, -1, dtype=dtype)
+        outputs = [np.full(shape, _poison(dtype), dtype=dtype)
                    for shape, dtype in zip(result_shapes, result_dtypes)]
         c_args = []
         keep_alive = []
@@ -66,7 +70,46 @@ class Library:
         print("all cases passed")
 
 
+def _poison(dtype):
+    """The value results are filled with before a call, so unwritten
+    elements show up: NaN for floats (uint16 holds bf16/f16 bits), -1 for
+    integers."""
+    dtype = np.dtype(dtype)
+    if dtype == np.uint16:
+        return _NAN_BITS_16
+    return np.nan if dtype.kind == "f" else -1
+
+
+def to_bf16(x):
+    """bf16 bit patterns (uint16) of float32 values, rounded to nearest even
+    (NaN stays a quiet NaN)."""
+    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+    rounding = ((bits >> 16) & 1) + np.uint32(0x7FFF)
+    rounded = ((bits + rounding) >> 16).astype(np.uint16)
+    quiet_nan = ((bits >> 16) | 0x0040).astype(np.uint16)
+    return np.where(np.isnan(x), quiet_nan, rounded)
+
+
+def from_bf16(bits):
+    """float32 values of bf16 bit patterns (uint16)."""
+    bits = np.ascontiguousarray(bits, dtype=np.uint16)
+    return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
+def to_f16(x):
+    """f16 bit patterns (uint16) of float values, rounded to nearest even."""
+    return np.ascontiguousarray(x, dtype=np.float32).astype(np.float16).view(np.uint16)
+
+
+def from_f16(bits):
+    """float32 values of f16 bit patterns (uint16)."""
+    return np.ascontiguousarray(bits, dtype=np.uint16).view(np.float16).astype(np.float32)
+
+
 def relative_error(out, ref):
+    if np.asarray(out).dtype == np.uint16 or np.asarray(ref).dtype == np.uint16:
+        raise TypeError("relative_error of uint16 bit patterns: decode them "
+                        "with from_bf16/from_f16 first")
     out = np.asarray(out, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
     if out.shape != ref.shape:
