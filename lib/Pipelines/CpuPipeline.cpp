@@ -111,4 +111,17 @@ void tfm::registerTfmPipelines() {
                                                    : CpuStage::LLVM;
         buildCpuPipeline(pm, stage);
       });
+  PassPipelineRegistration<CudaPipelineOptions>(
+      "tfm-cuda-pipeline",
+      "The tfmc CUDA pipeline: tfm rewrites, kernels for every op, PTX, and "
+      "host code in the LLVM dialect",
+      [](OpPassManager &pm, const CudaPipelineOptions &options) {
+        CudaOptions cuda;
+        cuda.chip = options.chip;
+        CudaStage stage = options.stopAfter == "tfm"   ? CudaStage::Tfm
+                          : options.stopAfter == "gpu" ? CudaStage::Gpu
+                          : options.stopAfter == "ptx" ? CudaStage::Ptx
+                                                       : CudaStage::LLVM;
+        buildCudaPipeline(pm, cuda, stage);
+      });
 }

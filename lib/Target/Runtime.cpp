@@ -23,6 +23,9 @@ static const unsigned char kModelBitcode[] = {
 static const unsigned char kProgramBitcode[] = {
 #include "ProgramBitcode.inc"
 };
+static const unsigned char kCudaRuntimeBitcode[] = {
+#include "CudaRuntimeBitcode.inc"
+};
 static const unsigned char kMainBitcode[] = {
 #include "MainBitcode.inc"
 };
@@ -131,8 +134,11 @@ llvm::Error tfm::linkRuntime(llvm::Module &module) {
   if (llvm::Error error = linkBitcode(module, kThreadPoolBitcode,
                                       "ThreadPool.bc", /*onlyNeeded=*/true, {}))
     return error;
-  return linkBitcode(module, kModelBitcode, "Model.bc", /*onlyNeeded=*/true,
-                     {});
+  if (llvm::Error error = linkBitcode(module, kModelBitcode, "Model.bc",
+                                      /*onlyNeeded=*/true, {}))
+    return error;
+  return linkBitcode(module, kCudaRuntimeBitcode, "CudaRuntime.bc",
+                     /*onlyNeeded=*/true, {});
 }
 
 llvm::Error tfm::linkProgramMain(llvm::Module &module) {

@@ -25,6 +25,7 @@ int main(int argc, char **argv) {
   registry.insert<mlir::tfm::TfmDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  mlir::tfm::registerCudaTarget(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "tfm optimizer driver\n", registry));
 }

@@ -173,7 +173,8 @@ bool linkObject(llvm::StringRef object, llvm::StringRef output, bool shared) {
   }
   std::string objectPath = object.str(), outputPath = output.str();
   llvm::SmallVector<llvm::StringRef> args = {*cc,        "-o",  outputPath,
-                                             objectPath, "-lm", "-lpthread"};
+                                             objectPath, "-lm", "-lpthread",
+                                             "-ldl"};
   if (shared)
     args.insert(args.begin() + 1, "-shared");
   std::string message;

@@ -86,6 +86,34 @@ def TfmLowerToGpu : Pass<"tfm-lower-to-gpu", "::mlir::ModuleOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def TfmHostLoopsToGpu : Pass<"tfm-host-loops-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Run the host code's leftover buffer loops (linalg, copies) on the GPU";
+  let description = [{
+    After bufferization in the CUDA pipeline, host functions may still hold
+    linalg ops (elementwise glue of imported models: residual adds, scaling,
+    fills) and `memref.copy` (results copied into caller-owned buffers).
+    Their buffers are device memory, so they must run on the GPU: each
+    becomes parallel loops, and each outermost `scf.parallel` becomes a
+    `gpu.launch` of 256-thread blocks over its linearized iteration space
+    (consecutive threads take consecutive innermost indices, so accesses
+    coalesce); sequential (reduction) loops stay inside the thread.
+
+    ```mlir
+    memref.copy %a, %b : memref<?x64xf32> to memref<?x64xf32>
+    // becomes
+    gpu.launch blocks(%bx, ...) in (%g = ceil(n*64/256), ...)
+               threads(%tx, ...) in (%c256, ...) {
+      %i = %bx * 256 + %tx
+      scf.if %i < n*64 { b[i / 64, i % 64] = a[i / 64, i % 64] }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def TfmApproximateMath : Pass<"tfm-approximate-math"> {
   let summary = "Replace f32 transcendental math ops by polynomial approximations";
   let description = [{
