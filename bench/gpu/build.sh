@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Compiles the GPU benchmark kernels (bench/gpu/*.mlir) with --target=cuda
+# into .gpu/bench/NAME.so, here (no GPU needed); bench/gpu/bench.py times
+# them on the H200 against PyTorch.
+#
+#   bench/gpu/build.sh [--no-build]     (--no-build: keep the tfmc built)
+#
+# A kernel that does not compile is reported (first error line; the whole
+# output in .gpu/bench/NAME.log) and the others continue; bench.py then
+# shows its cases as not built.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tfmc=${TFM_BUILD_DIR:-$root/build}/bin/tfmc
+out=$root/.gpu/bench
+
+if [[ ${1:-} != --no-build ]]; then
+  echo "== building tfmc"
+  flock /tmp/tfmc-build.lock "$root/scripts/build.sh" tfmc || {
+    echo "build.sh: the tfmc build failed (--no-build uses the last one)" >&2
+    exit 1
+  }
+fi
+
+rm -rf "$out"
+mkdir -p "$out"
+failed=()
+for source in "$root"/bench/gpu/*.mlir; do
+  name=$(basename "$source" .mlir)
+  start=$SECONDS
+  if timeout 900 "$tfmc" "$source" --target=cuda --emit=so -o "$out/$name.so" \
+      > "$out/$name.log" 2>&1; then
+    printf '  ok    %-20s %3ds\n' "$name" $((SECONDS - start))
+  else
+    printf '  FAIL  %-20s %3ds  %s\n' "$name" $((SECONDS - start)) \
+      "$(grep -m1 -i error "$out/$name.log" || tail -n1 "$out/$name.log")"
+    failed+=("$name")
+  fi
+done
+((${#failed[@]})) && echo "not built: ${failed[*]}"
+cat <<EOF
+
+Run it on the H200 with the device tool:
+  run  command: PYTHONUNBUFFERED=1 python3 bench/gpu/bench.py .gpu/bench
+       carry:   [".gpu"]
+       timeout_s: 400
+EOF
