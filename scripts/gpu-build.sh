@@ -17,6 +17,7 @@
 #                       (NAME.so, and NAME_bf16.so where tfmc has --dtype),
 #                       expected.npz (tokens, CPU logits, float64 reference)
 #   logs/CASE.log       each compile's output
+#   BUILD_INFO          the date and the commit built
 #   cases.tsv           what test/gpu/validate.py runs, with each compile's
 #                       outcome (a case that did not compile is reported
 #                       there as a failure)
@@ -56,11 +57,15 @@ fi
 model_dtypes=(default)
 [[ $tfmc_help == *--dtype* ]] && model_dtypes=(f32 bf16)
 
-rm -rf "$out/lib" "$out/models" "$out/logs" "$out/cases.tsv"
+rm -rf "$out/lib" "$out/models" "$out/logs" "$out/cases.tsv" "$out/BUILD_INFO"
 mkdir -p "$out/lib/e2e" "$out/lib/gpu" "$out/models" "$out/logs"
 host_build=$(mktemp -d)
 trap 'rm -rf "$host_build"' EXIT
 printf 'case\tkind\tdtype\ttol\tlibrary\tchecker\tsymbol\tstatus\tnote\n' > "$out/cases.tsv"
+# What was built, for the record of a run (the device gets no .git).
+printf 'built %s from %s%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \
+  "$(git -C "$root" rev-parse --short HEAD)" \
+  "$(git -C "$root" diff --quiet HEAD || echo ' with uncommitted changes')" > "$out/BUILD_INFO"
 
 selected() { [[ -z $pattern ]] || [[ $1 =~ $pattern ]]; }
 

@@ -531,7 +531,10 @@ def main():
     args = parser.parse_args()
     bench_dir = os.path.abspath(args.bench_dir)
     begin = time.monotonic()
-    print(f"bench.py {bench_dir} {time.strftime('%Y-%m-%d %H:%M:%S %Z')}", flush=True)
+    build_info = os.path.join(bench_dir, "BUILD_INFO")
+    built = open(build_info).read().strip() if os.path.exists(build_info) else "no BUILD_INFO"
+    print(f"bench.py {bench_dir}: run {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; {built}",
+          flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for name in FAMILIES:

@@ -23,6 +23,10 @@ fi
 
 rm -rf "$out"
 mkdir -p "$out"
+# What was built, for the record of a run (the device gets no .git).
+printf 'built %s from %s%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \
+  "$(git -C "$root" rev-parse --short HEAD)" \
+  "$(git -C "$root" diff --quiet HEAD || echo ' with uncommitted changes')" > "$out/BUILD_INFO"
 failed=()
 for source in "$root"/bench/gpu/*.mlir; do
   name=$(basename "$source" .mlir)

@@ -218,8 +218,10 @@ def validate(args):
                          + (f" match '{args.k}'" if args.k else ""))
     env = child_environment(args.jobs)
     begin = time.monotonic()
+    build_info = os.path.join(gpu_dir, "BUILD_INFO")
+    built = open(build_info).read().strip() if os.path.exists(build_info) else "no BUILD_INFO"
     log_lines = [f"validate.py {gpu_dir}: {len(cases)} cases on {device_description()}",
-                 time.strftime("%Y-%m-%d %H:%M:%S %Z")]
+                 f"run {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; {built}"]
     print("\n".join(log_lines), flush=True)
 
     def run_in_time(case):
