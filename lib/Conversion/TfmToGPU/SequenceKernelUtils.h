@@ -1,0 +1,180 @@
+//===- SequenceKernelUtils.h - helpers of the sequence-mixing kernels -*- C++ -*-===//
+//
+// Terse builders for the bodies of the scan, FFT, linear-attention and
+// depthwise-convolution kernels: index and f32 arithmetic at one insertion
+// point, structured loops, and the few transcendental functions they need.
+// Indices are unsigned (every index these kernels form is non-negative).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TFMC_LIB_CONVERSION_TFMTOGPU_SEQUENCEKERNELUTILS_H
+#define TFMC_LIB_CONVERSION_TFMTOGPU_SEQUENCEKERNELUTILS_H
+
+#include "GpuLoweringUtils.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+namespace mlir::tfm::gpu_lowering {
+
+/// Arithmetic on index (unsigned) and f32 values, created at `b`'s insertion
+/// point. Integer or float ops are picked from the operand types.
+struct KernelMath {
+  OpBuilder &b;
+  Location loc;
+
+  KernelMath(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  Value index(int64_t value) const { return indexConstant(b, loc, value); }
+  Value f32(double value) const { return f32Constant(b, loc, value); }
+
+  Value add(Value x, Value y) const {
+    if (isa<FloatType>(x.getType()))
+      return arith::AddFOp::create(b, loc, x, y);
+    return arith::AddIOp::create(b, loc, x, y);
+  }
+  Value sub(Value x, Value y) const {
+    if (isa<FloatType>(x.getType()))
+      return arith::SubFOp::create(b, loc, x, y);
+    return arith::SubIOp::create(b, loc, x, y);
+  }
+  Value mul(Value x, Value y) const {
+    if (isa<FloatType>(x.getType()))
+      return arith::MulFOp::create(b, loc, x, y);
+    return arith::MulIOp::create(b, loc, x, y);
+  }
+  Value div(Value x, Value y) const {
+    if (isa<FloatType>(x.getType()))
+      return arith::DivFOp::create(b, loc, x, y);
+    return arith::DivUIOp::create(b, loc, x, y);
+  }
+  Value rem(Value x, Value y) const {
+    return arith::RemUIOp::create(b, loc, x, y);
+  }
+  /// x·y + z.
+  Value fma(Value x, Value y, Value z) const { return add(mul(x, y), z); }
+  Value min(Value x, Value y) const {
+    return arith::MinUIOp::create(b, loc, x, y);
+  }
+  Value max(Value x, Value y) const {
+    return arith::MaxUIOp::create(b, loc, x, y);
+  }
+  Value ceilDiv(Value x, Value y) const {
+    return arith::CeilDivUIOp::create(b, loc, x, y);
+  }
+  Value add(Value x, int64_t y) const { return add(x, index(y)); }
+  Value sub(Value x, int64_t y) const { return sub(x, index(y)); }
+  Value mul(Value x, int64_t y) const { return mul(x, index(y)); }
+  Value div(Value x, int64_t y) const { return div(x, index(y)); }
+  Value rem(Value x, int64_t y) const { return rem(x, index(y)); }
+  Value min(Value x, int64_t y) const { return min(x, index(y)); }
+  Value max(Value x, int64_t y) const { return max(x, index(y)); }
+  Value ceilDiv(Value x, int64_t y) const { return ceilDiv(x, index(y)); }
+
+  Value lt(Value x, Value y) const {
+    if (isa<FloatType>(x.getType()))
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, y);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  }
+  Value le(Value x, Value y) const {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, x, y);
+  }
+  Value eq(Value x, Value y) const {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
+  }
+  Value lt(Value x, int64_t y) const { return lt(x, index(y)); }
+  Value le(Value x, int64_t y) const { return le(x, index(y)); }
+  Value eq(Value x, int64_t y) const { return eq(x, index(y)); }
+  Value both(Value x, Value y) const {
+    return arith::AndIOp::create(b, loc, x, y);
+  }
+  Value select(Value condition, Value x, Value y) const {
+    return arith::SelectOp::create(b, loc, condition, x, y);
+  }
+  /// `x` where `condition` holds, else 0 (of x's type).
+  Value orZero(Value condition, Value x) const {
+    Value zero = isa<FloatType>(x.getType()) ? f32(0.0) : index(0);
+    return select(condition, x, zero);
+  }
+
+  Value load(Value memref, ValueRange indices) const {
+    return loadF32(b, loc, memref, indices);
+  }
+  void store(Value value, Value memref, ValueRange indices) const {
+    storeF32(b, loc, value, memref, indices);
+  }
+
+  /// 2^x through the SFU (`ex2.approx.ftz.f32`, 2 ulp): the scan's decay
+  /// and the FFT's softer parts need no libdevice call.
+  Value exp2(Value x) const {
+    return LLVM::InlineAsmOp::create(
+               b, loc, b.getF32Type(), ValueRange{x},
+               "ex2.approx.ftz.f32 $0, $1;", "=f,f",
+               /*has_side_effects=*/false, /*is_align_stack=*/false,
+               LLVM::tailcallkind::TailCallKind::None,
+               LLVM::AsmDialectAttr(), ArrayAttr())
+        .getResult(0);
+  }
+  Value exp(Value x) const { return math::ExpOp::create(b, loc, x); }
+  /// max(x, 0) + log1p(e^-|x|), which does not overflow (the CPU form).
+  Value softplus(Value x) const {
+    Value negAbs = arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x));
+    Value tail = math::Log1pOp::create(b, loc, exp(negAbs));
+    return add(arith::MaximumFOp::create(b, loc, x, f32(0.0)), tail);
+  }
+  /// x·sigmoid(x).
+  Value silu(Value x) const {
+    Value negExp = exp(arith::NegFOp::create(b, loc, x));
+    return div(x, add(f32(1.0), negExp));
+  }
+};
+
+using LoopBody = function_ref<SmallVector<Value>(OpBuilder &, Location,
+                                                 Value iv, ValueRange carried)>;
+
+/// scf.for from `lb` to `ub` by `step` carrying `inits`; `body` returns the
+/// values to yield. Returns the loop's results.
+inline SmallVector<Value> forLoop(OpBuilder &b, Location loc, Value lb,
+                                  Value ub, Value step, ValueRange inits,
+                                  LoopBody body) {
+  auto loop = scf::ForOp::create(
+      b, loc, lb, ub, step, inits,
+      [&](OpBuilder &nested, Location nestedLoc, Value iv, ValueRange args) {
+        scf::YieldOp::create(nested, nestedLoc,
+                             body(nested, nestedLoc, iv, args));
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
+/// scf.for with nothing carried.
+inline void forLoop(OpBuilder &b, Location loc, Value lb, Value ub,
+                    Value step,
+                    function_ref<void(OpBuilder &, Location, Value)> body) {
+  forLoop(b, loc, lb, ub, step, ValueRange{},
+          [&](OpBuilder &nb, Location l, Value iv, ValueRange) {
+            body(nb, l, iv);
+            return SmallVector<Value>{};
+          });
+}
+
+/// `for (i = threadIdx.x; i < count; i += blockSize)`: the block's threads
+/// share `count` items, consecutive threads on consecutive items.
+inline void forEachInBlock(OpBuilder &b, Location loc, Value count,
+                           int64_t blockSize,
+                           function_ref<void(OpBuilder &, Location, Value)>
+                               body) {
+  forLoop(b, loc, threadId(b, loc, gpu::Dimension::x), count,
+          indexConstant(b, loc, blockSize), body);
+}
+
+/// scf.if `condition` then `body`.
+inline void ifThen(OpBuilder &b, Location loc, Value condition,
+                   function_ref<void(OpBuilder &, Location)> body) {
+  auto ifOp = scf::IfOp::create(b, loc, condition, /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  body(b, loc);
+}
+
+} // namespace mlir::tfm::gpu_lowering
+
+#endif // TFMC_LIB_CONVERSION_TFMTOGPU_SEQUENCEKERNELUTILS_H
