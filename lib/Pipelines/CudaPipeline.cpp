@@ -121,7 +121,6 @@ void tfm::buildCudaPipeline(OpPassManager &pm, const CudaOptions &options,
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   addBufferization(pm);
   pm.addPass(createTfmHostLoopsToGpu());
-  pm.addPass(createGpuKernelOutliningPass());
   addCleanup(pm);
   addKernelCompilation(pm, options);
   if (stage == CudaStage::Ptx)

@@ -54,6 +54,8 @@ typedef struct tfm_rt_model {
   int64_t count;
   float **data;   /* per weight, f32 in the layout the model reads */
   char *owned;    /* per weight, whether data was allocated here */
+  void **device;  /* per weight, its copy in GPU memory (CUDA models; the
+                     generated create and destroy manage them) */
 } tfm_rt_model;
 
 typedef struct {
@@ -738,6 +740,7 @@ void tfm_rt_model_destroy(tfm_rt_model *model) {
     munmap(model->map, model->map_size);
   free(model->data);
   free(model->owned);
+  free(model->device);
   free(model);
 }
 
@@ -848,8 +851,9 @@ int tfm_rt_model_create(const tfm_rt_model_desc *desc, const char *path,
     model->count = desc->weight_count;
     model->data = calloc((size_t)slots, sizeof *model->data);
     model->owned = calloc((size_t)slots, 1);
+    model->device = calloc((size_t)slots, sizeof *model->device);
   }
-  if (!model || !model->data || !model->owned) {
+  if (!model || !model->data || !model->owned || !model->device) {
     tfm_rt_model_destroy(model);
     return fail(&error, "%s_create: out of memory", desc->name);
   }
@@ -875,6 +879,10 @@ int tfm_rt_model_create(const tfm_rt_model_desc *desc, const char *path,
 
 float *const *tfm_rt_model_weights(const tfm_rt_model *model) {
   return model->data;
+}
+
+void **tfm_rt_model_device_weights(tfm_rt_model *model) {
+  return model->device;
 }
 
 int tfm_rt_check_forward(const tfm_rt_model_desc *desc,

@@ -17,6 +17,9 @@ using namespace mlir::tfm;
 static std::optional<std::string> cTypeOf(Type elementType) {
   if (elementType.isF32())
     return "float";
+  // bf16 and f16 travel as their bits; C has no portable type for them.
+  if (elementType.isBF16() || elementType.isF16())
+    return "uint16_t";
   if (elementType.isSignlessInteger(32))
     return "int32_t";
   if (elementType.isSignlessInteger(64))
@@ -56,10 +59,11 @@ static FailureOr<EntryParameter> describeParameter(Value value,
   std::optional<std::string> cType =
       tensor ? cTypeOf(tensor.getElementType()) : std::nullopt;
   if (!cType)
-    return where->emitError() << "entry points pass ranked tensors of f32, i32 "
-                                 "or i64, or index scalars; "
+    return where->emitError() << "entry points pass ranked tensors of f32, "
+                                 "bf16, f16, i32 or i64, or index scalars; "
                               << param.name << " has type " << value.getType();
   param.cType = *cType;
+  param.elementBytes = tensor.getElementTypeBitWidth() / 8;
   param.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
   for (int64_t d = 0; d < tensor.getRank(); ++d)
     param.dims.push_back(table.relation(value, d));
@@ -135,9 +139,10 @@ namespace {
 /// Builds one entry point into an llvm::Module.
 class EntryBuilder {
 public:
-  EntryBuilder(llvm::Module &module, const EntrySignature &signature)
+  EntryBuilder(llvm::Module &module, const EntrySignature &signature,
+               EntryKind kind)
       : module(module), ctx(module.getContext()), signature(signature),
-        builder(ctx) {}
+        kind(kind), builder(ctx) {}
 
   LogicalResult build(llvm::Function *impl, Location loc);
 
@@ -156,10 +161,26 @@ private:
   void failIf(llvm::Value *failed, const std::string &format,
               ArrayRef<llvm::Value *> values = {});
   std::string describeClassSource(unsigned classId);
+  /// Returns 1 from the entry when the runtime call `status` is non-zero
+  /// (the runtime has written the message).
+  void returnIfFailed(llvm::Value *status);
+  llvm::FunctionCallee runtimeFn(StringRef name, llvm::Type *result,
+                                 ArrayRef<llvm::Type *> params);
+  /// Calls `impl` on the data `pointers` (one per parameter, the index
+  /// values for index parameters) with the entry's dims.
+  void callImpl(llvm::Function *impl, ArrayRef<llvm::Value *> pointers);
+  /// The size in bytes of a tensor parameter whose dims start at `slot`.
+  llvm::Value *byteSize(const EntryParameter &param,
+                        std::vector<DimSlot>::const_iterator slot);
+  /// CUDA, host pointers: copies the arguments to fresh device buffers,
+  /// runs, copies the results back, frees.
+  void callWithTransfers(llvm::Function *impl,
+                         ArrayRef<llvm::Value *> pointers);
 
   llvm::Module &module;
   llvm::LLVMContext &ctx;
   const EntrySignature &signature;
+  EntryKind kind;
   llvm::IRBuilder<> builder;
   llvm::Function *entry = nullptr;
   std::vector<DimSlot> slots;
@@ -207,6 +228,23 @@ void EntryBuilder::failIf(llvm::Value *failed, const std::string &format,
   builder.CreateCall(snprintfFn(), args);
   builder.CreateRet(builder.getInt32(1));
   builder.SetInsertPoint(next);
+}
+
+void EntryBuilder::returnIfFailed(llvm::Value *status) {
+  auto *fail = llvm::BasicBlock::Create(ctx, "runtime_failed", entry);
+  auto *next = llvm::BasicBlock::Create(ctx, "runtime_ok", entry);
+  builder.CreateCondBr(builder.CreateICmpNE(status, builder.getInt32(0)), fail,
+                       next);
+  builder.SetInsertPoint(fail);
+  builder.CreateRet(builder.getInt32(1));
+  builder.SetInsertPoint(next);
+}
+
+llvm::FunctionCallee EntryBuilder::runtimeFn(StringRef name,
+                                             llvm::Type *result,
+                                             ArrayRef<llvm::Type *> params) {
+  return module.getOrInsertFunction(
+      name, llvm::FunctionType::get(result, params, false));
 }
 
 std::string EntryBuilder::describeClassSource(unsigned classId) {
@@ -301,13 +339,43 @@ LogicalResult EntryBuilder::build(llvm::Function *impl, Location loc) {
            multiple.what, {dividend, divisor});
   }
 
-  // Call the lowered function: each memref expands to (allocated, aligned,
-  // offset, sizes..., strides...) of a row-major buffer.
+  unsigned expectedParams = 0;
+  for (const EntryParameter &param : params)
+    expectedParams += param.isIndex ? 1 : 3 + 2 * param.shape.size();
+  if (impl->getFunctionType()->getNumParams() != expectedParams)
+    return emitError(loc) << "internal error: lowered function '"
+                          << signature.name << "' takes "
+                          << impl->getFunctionType()->getNumParams()
+                          << " parameters, the entry point passes "
+                          << expectedParams;
+  switch (kind) {
+  case EntryKind::Host:
+    callImpl(impl, pointers);
+    break;
+  case EntryKind::CudaDevice: {
+    auto *i32 = builder.getInt32Ty();
+    returnIfFailed(builder.CreateCall(runtimeFn("tfm_cuda_begin", i32, {})));
+    callImpl(impl, pointers);
+    returnIfFailed(builder.CreateCall(runtimeFn("tfm_cuda_finish", i32, {})));
+    break;
+  }
+  case EntryKind::CudaHost:
+    callWithTransfers(impl, pointers);
+    break;
+  }
+  builder.CreateRet(builder.getInt32(0));
+  return success();
+}
+
+void EntryBuilder::callImpl(llvm::Function *impl,
+                            ArrayRef<llvm::Value *> pointers) {
+  // Each memref expands to (allocated, aligned, offset, sizes...,
+  // strides...) of a row-major buffer.
   SmallVector<llvm::Value *> callArgs;
   auto slotIt = slots.begin();
-  pointerIndex = 0;
-  for (const EntryParameter &param : params) {
-    llvm::Value *pointer = pointers[pointerIndex++];
+  auto params = llvm::concat<const EntryParameter>(signature.arguments,
+                                                   signature.results);
+  for (auto [param, pointer] : llvm::zip(params, pointers)) {
     if (param.isIndex) {
       callArgs.push_back(pointer);
       continue;
@@ -325,21 +393,65 @@ LogicalResult EntryBuilder::build(llvm::Function *impl, Location loc) {
     callArgs.append(sizes.begin(), sizes.end());
     callArgs.append(strides.begin(), strides.end());
   }
-  if (impl->getFunctionType()->getNumParams() != callArgs.size())
-    return emitError(loc) << "internal error: lowered function '"
-                          << signature.name << "' takes "
-                          << impl->getFunctionType()->getNumParams()
-                          << " parameters, the entry point passes "
-                          << callArgs.size();
   builder.CreateCall(impl, callArgs);
-  builder.CreateRet(builder.getInt32(0));
-  return success();
+}
+
+llvm::Value *
+EntryBuilder::byteSize(const EntryParameter &param,
+                       std::vector<DimSlot>::const_iterator slot) {
+  llvm::Value *bytes = builder.getInt64(param.elementBytes);
+  for (unsigned d = 0; d < param.shape.size(); ++d)
+    bytes = builder.CreateMul(bytes, (slot++)->value);
+  return bytes;
+}
+
+void EntryBuilder::callWithTransfers(llvm::Function *impl,
+                                     ArrayRef<llvm::Value *> pointers) {
+  auto *i32 = builder.getInt32Ty();
+  auto *i64 = builder.getInt64Ty();
+  auto *ptr = builder.getPtrTy();
+  returnIfFailed(builder.CreateCall(runtimeFn("tfm_cuda_begin", i32, {})));
+  // After a failed transfer the runtime turns the rest of the call into
+  // no-ops, so the sequence below runs straight through and frees
+  // everything; tfm_cuda_finish reports the first error.
+  SmallVector<llvm::Value *> devicePointers;
+  SmallVector<llvm::Value *> byteSizes;
+  auto slotIt = slots.cbegin();
+  unsigned index = 0;
+  for (const EntryParameter &param : llvm::concat<const EntryParameter>(
+           signature.arguments, signature.results)) {
+    llvm::Value *pointer = pointers[index];
+    bool isResult = index++ >= signature.arguments.size();
+    if (param.isIndex) {
+      devicePointers.push_back(pointer);
+      byteSizes.push_back(nullptr);
+      continue;
+    }
+    llvm::Value *bytes = byteSize(param, slotIt);
+    slotIt += param.shape.size();
+    byteSizes.push_back(bytes);
+    devicePointers.push_back(
+        isResult ? builder.CreateCall(runtimeFn("tfm_cuda_alloc", ptr, {i64}),
+                                      {bytes})
+                 : builder.CreateCall(
+                       runtimeFn("tfm_cuda_upload", ptr, {ptr, i64}),
+                       {pointer, bytes}));
+  }
+  callImpl(impl, devicePointers);
+  for (unsigned i = signature.arguments.size(); i < pointers.size(); ++i)
+    builder.CreateCall(runtimeFn("tfm_cuda_download", i32, {ptr, ptr, i64}),
+                       {pointers[i], devicePointers[i], byteSizes[i]});
+  for (auto [device, bytes] : llvm::zip(devicePointers, byteSizes))
+    if (bytes)
+      builder.CreateCall(
+          runtimeFn("tfm_cuda_free", builder.getVoidTy(), {ptr}), {device});
+  returnIfFailed(builder.CreateCall(runtimeFn("tfm_cuda_finish", i32, {})));
 }
 
 LogicalResult
 tfm::emitEntryPoints(llvm::Module &module,
                      const std::vector<EntrySignature> &signatures,
-                     Location loc) {
+                     Location loc, EntryMemory memory) {
   for (const EntrySignature &signature : signatures) {
     llvm::Function *impl = module.getFunction(signature.name);
     if (!impl)
@@ -347,7 +459,19 @@ tfm::emitEntryPoints(llvm::Module &module,
                             << signature.name << "'";
     impl->setName(signature.name + ".impl");
     impl->setLinkage(llvm::GlobalValue::InternalLinkage);
-    if (failed(EntryBuilder(module, signature).build(impl, loc)))
+    if (memory == EntryMemory::Host) {
+      if (failed(EntryBuilder(module, signature, EntryKind::Host)
+                     .build(impl, loc)))
+        return failure();
+      continue;
+    }
+    if (failed(EntryBuilder(module, signature, EntryKind::CudaHost)
+                   .build(impl, loc)))
+      return failure();
+    EntrySignature onDevice = signature;
+    onDevice.name += "_device";
+    if (failed(EntryBuilder(module, onDevice, EntryKind::CudaDevice)
+                   .build(impl, loc)))
       return failure();
   }
   return success();
@@ -376,7 +500,8 @@ static std::string describeShape(const EntryParameter &param,
 }
 
 std::string tfm::renderHeader(llvm::StringRef guard,
-                              const std::vector<EntrySignature> &signatures) {
+                              const std::vector<EntrySignature> &signatures,
+                              EntryMemory memory) {
   std::string text;
   llvm::raw_string_ostream os(text);
   os << "/* Generated by tfmc. Entry points of the compiled functions.\n"
@@ -392,6 +517,12 @@ std::string tfm::renderHeader(llvm::StringRef guard,
      << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
      << "/* The last error of the calling thread (\"\" after a success). */\n"
      << "const char *tfm_last_error(void);\n";
+  if (memory == EntryMemory::Cuda)
+    os << "\n/* CUDA: NAME takes host pointers and copies through device\n"
+          " * memory; NAME_device takes device pointers (the primary context\n"
+          " * of device 0, legacy default stream). Both return after the GPU\n"
+          " * has finished; driver errors come back through tfm_last_error().\n"
+          " * uint16_t tensors hold bf16 or f16 bits. */\n";
   for (const EntrySignature &sig : signatures) {
     os << "\n/* " << sig.name << "\n";
     auto document = [&](const EntryParameter &param, StringRef role) {
@@ -423,6 +554,9 @@ std::string tfm::renderHeader(llvm::StringRef guard,
     for (const EntryParameter &param : sig.results)
       declare(param, false);
     os << llvm::join(params, ",\n    ") << ");\n";
+    if (memory == EntryMemory::Cuda)
+      os << "int " << sig.name << "_device(" << llvm::join(params, ",\n    ")
+         << ");\n";
   }
   os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return text;

@@ -112,9 +112,10 @@ namespace {
 /// Builds the model's C API into an llvm::Module.
 class ModelApiBuilder {
 public:
-  ModelApiBuilder(llvm::Module &module, const ModelSignature &signature)
-      : module(module), ctx(module.getContext()), signature(signature), b(ctx) {
-  }
+  ModelApiBuilder(llvm::Module &module, const ModelSignature &signature,
+                  bool cuda)
+      : module(module), ctx(module.getContext()), signature(signature),
+        cuda(cuda), b(ctx) {}
 
   LogicalResult build(llvm::Function *impl, bool program, Location loc,
                       const SafetensorsFile *embedded);
@@ -133,10 +134,22 @@ private:
   /// buffer, as the lowered function takes each memref.
   void appendMemref(SmallVectorImpl<llvm::Value *> &args, llvm::Value *pointer,
                     llvm::ArrayRef<llvm::Value *> sizes);
+  /// The bytes of weight `index` as the model reads it (f32, stacked).
+  int64_t weightBytes(size_t index) const;
+  /// CUDA: copies every weight of `model` to the GPU once, at create;
+  /// on failure destroys the model and returns 1 from create.
+  void uploadWeights(llvm::Function *create, llvm::Value *model);
+  /// CUDA: frees the GPU copies of the weights of `model`.
+  void freeDeviceWeights(llvm::Value *model);
+  /// Returns 1 from the current function when `status` is non-zero.
+  void returnIfFailed(llvm::Function *function, llvm::Value *status);
+  llvm::Value *runtimeCall(llvm::StringRef name, llvm::Type *result,
+                           llvm::ArrayRef<llvm::Value *> args);
 
   llvm::Module &module;
   llvm::LLVMContext &ctx;
   const ModelSignature &signature;
+  bool cuda;
   llvm::IRBuilder<> b;
 };
 } // namespace
@@ -290,6 +303,76 @@ void ModelApiBuilder::appendMemref(SmallVectorImpl<llvm::Value *> &args,
   args.append(strides.begin(), strides.end());
 }
 
+int64_t ModelApiBuilder::weightBytes(size_t index) const {
+  const ModelWeight &weight = signature.weights[index];
+  int64_t bytes = sizeof(float) * std::max<int64_t>(weight.stack, 1);
+  for (int64_t size : weight.stored.shape)
+    bytes *= size;
+  return bytes;
+}
+
+llvm::Value *ModelApiBuilder::runtimeCall(llvm::StringRef name,
+                                          llvm::Type *result,
+                                          llvm::ArrayRef<llvm::Value *> args) {
+  SmallVector<llvm::Type *> types;
+  for (llvm::Value *arg : args)
+    types.push_back(arg->getType());
+  return b.CreateCall(declare(name, result, types), args);
+}
+
+void ModelApiBuilder::returnIfFailed(llvm::Function *function,
+                                     llvm::Value *status) {
+  auto *fail = llvm::BasicBlock::Create(ctx, "failed", function);
+  auto *next = llvm::BasicBlock::Create(ctx, "ok", function);
+  b.CreateCondBr(b.CreateICmpNE(status, b.getInt32(0)), fail, next);
+  b.SetInsertPoint(fail);
+  b.CreateRet(b.getInt32(1));
+  b.SetInsertPoint(next);
+}
+
+void ModelApiBuilder::freeDeviceWeights(llvm::Value *model) {
+  auto *ptr = b.getPtrTy();
+  llvm::Value *device =
+      runtimeCall("tfm_rt_model_device_weights", ptr, {model});
+  for (size_t i = 0; i < signature.weights.size(); ++i)
+    runtimeCall("tfm_cuda_free", b.getVoidTy(),
+                {b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, device,
+                                                                i))});
+}
+
+void ModelApiBuilder::uploadWeights(llvm::Function *create,
+                                    llvm::Value *model) {
+  auto *ptr = b.getPtrTy();
+  auto *i32 = b.getInt32Ty();
+  llvm::Value *out = create->getArg(1);
+  auto *fail = llvm::BasicBlock::Create(ctx, "upload_failed", create);
+  auto *uploaded = llvm::BasicBlock::Create(ctx, "uploaded", create);
+  llvm::Value *begun = runtimeCall("tfm_cuda_begin", i32, {});
+  auto *copy = llvm::BasicBlock::Create(ctx, "upload", create);
+  b.CreateCondBr(b.CreateICmpNE(begun, b.getInt32(0)), fail, copy);
+  b.SetInsertPoint(copy);
+  llvm::Value *host = runtimeCall("tfm_rt_model_weights", ptr, {model});
+  llvm::Value *device =
+      runtimeCall("tfm_rt_model_device_weights", ptr, {model});
+  // After a failed copy the runtime makes the rest no-ops (NULL results).
+  for (size_t i = 0; i < signature.weights.size(); ++i) {
+    llvm::Value *data =
+        b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, host, i));
+    b.CreateStore(runtimeCall("tfm_cuda_upload", ptr,
+                              {data, b.getInt64(weightBytes(i))}),
+                  b.CreateConstInBoundsGEP1_64(ptr, device, i));
+  }
+  llvm::Value *finished = runtimeCall("tfm_cuda_finish", i32, {});
+  b.CreateCondBr(b.CreateICmpNE(finished, b.getInt32(0)), fail, uploaded);
+  b.SetInsertPoint(fail);
+  freeDeviceWeights(model);
+  runtimeCall("tfm_rt_model_destroy", b.getVoidTy(), {model});
+  b.CreateStore(llvm::ConstantPointerNull::get(ptr), out);
+  b.CreateRet(b.getInt32(1));
+  b.SetInsertPoint(uploaded);
+  b.CreateRet(b.getInt32(0));
+}
+
 LogicalResult ModelApiBuilder::build(llvm::Function *impl, bool program,
                                      Location loc,
                                      const SafetensorsFile *embedded) {
@@ -302,13 +385,28 @@ LogicalResult ModelApiBuilder::build(llvm::Function *impl, bool program,
 
   // int NAME_create(const char *weights_path, tfm_model **out)
   llvm::Function *create = define("create", i32, {ptr, ptr});
-  b.CreateRet(b.CreateCall(
+  llvm::Value *created = b.CreateCall(
       declare("tfm_rt_model_create", i32, {ptr, ptr, ptr, ptr, i64}),
       {desc, create->getArg(0), create->getArg(1),
-       b.CreateThreadLocalAddress(buffer), bufferSize}));
+       b.CreateThreadLocalAddress(buffer), bufferSize});
+  if (cuda) {
+    returnIfFailed(create, created);
+    uploadWeights(create, b.CreateLoad(ptr, create->getArg(1)));
+  } else {
+    b.CreateRet(created);
+  }
 
   // void NAME_destroy(tfm_model *m)
   llvm::Function *destroy = define("destroy", b.getVoidTy(), {ptr});
+  if (cuda) {
+    auto *release = llvm::BasicBlock::Create(ctx, "release", destroy);
+    auto *done = llvm::BasicBlock::Create(ctx, "done", destroy);
+    b.CreateCondBr(b.CreateIsNull(destroy->getArg(0)), done, release);
+    b.SetInsertPoint(release);
+    freeDeviceWeights(destroy->getArg(0));
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+  }
   b.CreateCall(declare("tfm_rt_model_destroy", b.getVoidTy(), {ptr}),
                {destroy->getArg(0)});
   b.CreateRetVoid();
@@ -331,7 +429,19 @@ LogicalResult ModelApiBuilder::build(llvm::Function *impl, bool program,
   b.CreateRet(status);
   b.SetInsertPoint(run);
   llvm::Value *weights =
-      b.CreateCall(declare("tfm_rt_model_weights", ptr, {ptr}), {model});
+      cuda ? runtimeCall("tfm_rt_model_device_weights", ptr, {model})
+           : b.CreateCall(declare("tfm_rt_model_weights", ptr, {ptr}), {model});
+  // CUDA: the tokens and the output travel through device buffers.
+  llvm::Value *hostOut = out;
+  llvm::Value *outBytes = nullptr;
+  if (cuda) {
+    returnIfFailed(forward, runtimeCall("tfm_cuda_begin", i32, {}));
+    llvm::Value *count = b.CreateMul(batch, seq);
+    tokens = runtimeCall("tfm_cuda_upload", ptr,
+                         {tokens, b.CreateMul(count, b.getInt64(4))});
+    outBytes = b.CreateMul(count, b.getInt64(4 * signature.outputSize));
+    out = runtimeCall("tfm_cuda_alloc", ptr, {outBytes});
+  }
 
   // for (row = 0; row < batch; ++row): the lowered function on one sequence.
   llvm::BasicBlock *entryBlock = b.GetInsertBlock();
@@ -372,6 +482,12 @@ LogicalResult ModelApiBuilder::build(llvm::Function *impl, bool program,
   row->addIncoming(next, b.GetInsertBlock());
   b.CreateCondBr(b.CreateICmpSLT(next, batch), loop, done);
   b.SetInsertPoint(done);
+  if (cuda) {
+    runtimeCall("tfm_cuda_download", i32, {hostOut, out, outBytes});
+    runtimeCall("tfm_cuda_free", b.getVoidTy(), {tokens});
+    runtimeCall("tfm_cuda_free", b.getVoidTy(), {out});
+    returnIfFailed(forward, runtimeCall("tfm_cuda_finish", i32, {}));
+  }
   b.CreateRet(b.getInt32(0));
 
   // NAME_program: the descriptor programs run the model through
@@ -395,14 +511,16 @@ LogicalResult ModelApiBuilder::build(llvm::Function *impl, bool program,
 LogicalResult tfm::emitModelEntryPoints(llvm::Module &module,
                                         const ModelSignature &signature,
                                         bool program, Location loc,
-                                        const SafetensorsFile *embedded) {
+                                        const SafetensorsFile *embedded,
+                                        bool cuda) {
   llvm::Function *impl = module.getFunction(signature.entry);
   if (!impl)
     return emitError(loc) << "internal error: no lowered function '"
                           << signature.entry << "'";
   impl->setName(signature.name + "." + signature.entry + ".impl");
   impl->setLinkage(llvm::GlobalValue::InternalLinkage);
-  return ModelApiBuilder(module, signature).build(impl, program, loc, embedded);
+  return ModelApiBuilder(module, signature, cuda)
+      .build(impl, program, loc, embedded);
 }
 
 //===----------------------------------------------------------------------===//

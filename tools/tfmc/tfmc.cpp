@@ -18,6 +18,7 @@
 #include "tfmc/Target/Runtime.h"
 #include "tfmc/Transforms/Passes.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
@@ -46,7 +47,21 @@ using namespace mlir;
 
 namespace {
 
-enum class Emit { Import, Tfm, Linalg, LLVMMlir, LLVMIR, Asm, Obj, So, Exe };
+enum class Emit {
+  Import,
+  Tfm,
+  Linalg,
+  Gpu,
+  Ptx,
+  LLVMMlir,
+  LLVMIR,
+  Asm,
+  Obj,
+  So,
+  Exe
+};
+
+enum class Target { Cpu, Cuda };
 
 struct Options {
   std::string input;
@@ -60,6 +75,8 @@ struct Options {
   std::string dumpIrDir;
   bool timing = false;
   tfm::CodegenOptions codegen;
+  Target target = Target::Cpu;
+  std::string gpuArch = "sm_90";
   // Models only.
   std::string weights;
   bool embedWeights = false;
@@ -75,7 +92,8 @@ int fail(const std::string &message) {
 
 bool emitsText(Emit emit) {
   return emit == Emit::Import || emit == Emit::Tfm || emit == Emit::Linalg ||
-         emit == Emit::LLVMMlir || emit == Emit::LLVMIR || emit == Emit::Asm;
+         emit == Emit::Gpu || emit == Emit::Ptx || emit == Emit::LLVMMlir ||
+         emit == Emit::LLVMIR || emit == Emit::Asm;
 }
 
 /// Model files are JSON; everything else is tfm IR.
@@ -254,6 +272,33 @@ bool checkInputKind(const Options &options, bool model) {
   return true;
 }
 
+/// Stages and flags that belong to one target.
+bool checkTarget(const Options &options) {
+  bool cuda = options.target == Target::Cuda;
+  if (!cuda && (options.emit == Emit::Gpu || options.emit == Emit::Ptx))
+    return !fail(fmt::format("--emit={} needs --target=cuda",
+                             options.emit == Emit::Gpu ? "gpu" : "ptx"));
+  if (cuda && options.emit == Emit::Linalg)
+    return !fail("--emit=linalg is a CPU stage; with --target=cuda, "
+                 "--emit=gpu shows the kernels and their launches");
+  return true;
+}
+
+/// Writes the PTX of every kernel module (gpu.binary) of `module`.
+bool writePtx(ModuleOp module, llvm::raw_ostream &os) {
+  bool any = false;
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute attr : binary.getObjectsAttr()) {
+      auto object = cast<gpu::ObjectAttr>(attr);
+      os << "// PTX of the kernels in gpu.binary @" << binary.getName()
+         << "\n"
+         << object.getObject().getValue();
+      any = true;
+    }
+  });
+  return any;
+}
+
 int compile(const Options &options) {
   DialectRegistry registry;
   registry.insert<tfm::TfmDialect>();
@@ -261,13 +306,14 @@ int compile(const Options &options) {
   registerAllExtensions(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  tfm::registerCudaTarget(registry);
   MLIRContext context(registry);
   context.disableMultithreading(); // IR printing needs a sequential pipeline.
   context.printOpOnDiagnostic(false); // the source location says enough
 
   std::string errorMessage;
   bool isModel = isModelFile(options.input);
-  if (!checkInputKind(options, isModel))
+  if (!checkInputKind(options, isModel) || !checkTarget(options))
     return 1;
   OwningOpRef<ModuleOp> module;
   std::optional<tfm::ModelSignature> model;
@@ -292,7 +338,8 @@ int compile(const Options &options) {
 
   bool needsMachineCode =
       !(options.emit == Emit::Import || options.emit == Emit::Tfm ||
-        options.emit == Emit::Linalg);
+        options.emit == Emit::Linalg || options.emit == Emit::Gpu ||
+        options.emit == Emit::Ptx);
   std::vector<tfm::EntrySignature> signatures;
   if (needsMachineCode && !model) {
     WalkResult weights = module->walk([](tfm::WeightOp weight) {
@@ -327,10 +374,22 @@ int compile(const Options &options) {
   }
 
   PassManager pm(&context);
-  tfm::CpuStage stage = options.emit == Emit::Tfm      ? tfm::CpuStage::Tfm
-                        : options.emit == Emit::Linalg ? tfm::CpuStage::Linalg
-                                                       : tfm::CpuStage::LLVM;
-  tfm::buildCpuPipeline(pm, stage);
+  bool cuda = options.target == Target::Cuda;
+  if (cuda) {
+    tfm::CudaOptions cudaOptions;
+    cudaOptions.chip = options.gpuArch;
+    tfm::CudaStage stage = options.emit == Emit::Tfm   ? tfm::CudaStage::Tfm
+                           : options.emit == Emit::Gpu ? tfm::CudaStage::Gpu
+                           : options.emit == Emit::Ptx ? tfm::CudaStage::Ptx
+                                                       : tfm::CudaStage::LLVM;
+    tfm::buildCudaPipeline(pm, cudaOptions, stage);
+  } else {
+    tfm::CpuStage stage = options.emit == Emit::Tfm ? tfm::CpuStage::Tfm
+                          : options.emit == Emit::Linalg
+                              ? tfm::CpuStage::Linalg
+                              : tfm::CpuStage::LLVM;
+    tfm::buildCpuPipeline(pm, stage);
+  }
   std::set<std::string> passNames;
   collectPassArguments(pm, passNames);
   if (!checkPassNames(options.printIrBefore, passNames, "--print-ir-before") ||
@@ -362,6 +421,15 @@ int compile(const Options &options) {
   if (failed(pm.run(*module)))
     return 1;
 
+  if (options.emit == Emit::Ptx) {
+    auto out = openOutput();
+    if (!out)
+      return 1;
+    if (!writePtx(*module, out->os()))
+      return fail("the input has no kernels: nothing to write as PTX");
+    out->keep();
+    return 0;
+  }
   if (!needsMachineCode || options.emit == Emit::LLVMMlir) {
     auto out = openOutput();
     if (!out)
@@ -378,9 +446,11 @@ int compile(const Options &options) {
     return fail("translation to LLVM IR failed");
   if (model ? failed(tfm::emitModelEntryPoints(
                   *llvmModule, *model, options.emit == Emit::Exe,
-                  module->getLoc(), options.embedWeights ? &*weights : nullptr))
-            : failed(tfm::emitEntryPoints(*llvmModule, signatures,
-                                          module->getLoc())))
+                  module->getLoc(), options.embedWeights ? &*weights : nullptr,
+                  cuda))
+            : failed(tfm::emitEntryPoints(
+                  *llvmModule, signatures, module->getLoc(),
+                  cuda ? tfm::EntryMemory::Cuda : tfm::EntryMemory::Host)))
     return 1;
   if (llvm::Error error = tfm::lowerParallelLaunches(*llvmModule))
     return fail("internal error: " + llvm::toString(std::move(error)));
@@ -451,7 +521,9 @@ int compile(const Options &options) {
     if (!out)
       return fail(errorMessage);
     out->os() << (model ? tfm::renderModelHeader(guard, *model)
-                        : tfm::renderHeader(guard, signatures));
+                        : tfm::renderHeader(guard, signatures,
+                                            cuda ? tfm::EntryMemory::Cuda
+                                                 : tfm::EntryMemory::Host));
     out->keep();
   }
   return 0;
@@ -461,7 +533,8 @@ int compile(const Options &options) {
 
 int main(int argc, char **argv) {
   CLI::App app{"tfmc: compiles tfm IR or a model file (Hugging Face "
-               "config.json) to optimized object code for x86-64"};
+               "config.json) to optimized object code for x86-64 CPUs or "
+               "NVIDIA GPUs"};
   Options options;
   app.add_option("input", options.input,
                  "Input file: .mlir in the tfm dialect, or a model's "
@@ -472,13 +545,16 @@ int main(int argc, char **argv) {
                  "INPUT.so otherwise; NAME.o, NAME.so or NAME for models)");
   std::map<std::string, Emit> emitNames = {
       {"import", Emit::Import},  {"tfm", Emit::Tfm},
-      {"linalg", Emit::Linalg},  {"llvm-mlir", Emit::LLVMMlir},
+      {"linalg", Emit::Linalg},  {"gpu", Emit::Gpu},
+      {"ptx", Emit::Ptx},        {"llvm-mlir", Emit::LLVMMlir},
       {"llvm-ir", Emit::LLVMIR}, {"asm", Emit::Asm},
       {"obj", Emit::Obj},        {"so", Emit::So},
       {"exe", Emit::Exe}};
   app.add_option("--emit", options.emit,
                  "What to write: import (a model's tfm IR as imported), tfm "
-                 "(after tfm rewrites), linalg, llvm-mlir (LLVM dialect), "
+                 "(after tfm rewrites), linalg (CPU), gpu (CUDA: kernels and "
+                 "their launches), ptx (CUDA: the kernels' PTX), llvm-mlir "
+                 "(LLVM dialect), "
                  "llvm-ir, asm, obj (object + C header), so (shared library + "
                  "C header), exe (a model as a program)")
       ->transform(CLI::CheckedTransformer(emitNames, CLI::ignore_case));
@@ -497,6 +573,16 @@ int main(int argc, char **argv) {
   app.add_option("--dump-ir-dir", options.dumpIrDir,
                  "Write the IR after each pass to DIR/NN_<pass>.mlir");
   app.add_flag("--timing", options.timing, "Report the time of each pass");
+  std::map<std::string, Target> targetNames = {{"cpu", Target::Cpu},
+                                               {"cuda", Target::Cuda}};
+  app.add_option("--target", options.target,
+                 "cpu (x86-64 host code, default) or cuda (NVIDIA GPUs: PTX "
+                 "embedded in host code that runs it through the driver)")
+      ->transform(CLI::CheckedTransformer(targetNames, CLI::ignore_case));
+  app.add_option("--gpu-arch", options.gpuArch,
+                 "With --target=cuda: the GPU architecture, sm_80 or sm_90 "
+                 "(default)")
+      ->check(CLI::IsMember({"sm_80", "sm_90"}));
   app.add_option("--cpu", options.codegen.cpu,
                  "Target CPU (default: the host CPU and its features)");
   app.add_option("--target-triple", options.codegen.triple,

@@ -93,19 +93,19 @@ def TfmHostLoopsToGpu : Pass<"tfm-host-loops-to-gpu", "::mlir::ModuleOp"> {
     linalg ops (elementwise glue of imported models: residual adds, scaling,
     fills) and `memref.copy` (results copied into caller-owned buffers).
     Their buffers are device memory, so they must run on the GPU: each
-    becomes parallel loops, and each outermost `scf.parallel` becomes a
-    `gpu.launch` of 256-thread blocks over its linearized iteration space
+    becomes parallel loops, and each outermost `scf.parallel` becomes the
+    launch of a kernel (in `@tfm_kernels`, beside the tfm ops' kernels) of
+    256-thread blocks over its linearized iteration space
     (consecutive threads take consecutive innermost indices, so accesses
     coalesce); sequential (reduction) loops stay inside the thread.
 
     ```mlir
     memref.copy %a, %b : memref<?x64xf32> to memref<?x64xf32>
     // becomes
-    gpu.launch blocks(%bx, ...) in (%g = ceil(n*64/256), ...)
-               threads(%tx, ...) in (%c256, ...) {
-      %i = %bx * 256 + %tx
-      scf.if %i < n*64 { b[i / 64, i % 64] = a[i / 64, i % 64] }
-    }
+    gpu.launch_func @tfm_kernels::@f_loop blocks in (ceil(n*64/256), 1, 1)
+        threads in (256, 1, 1) args(...)
+    // gpu.func @f_loop: %i = block_id * 256 + thread_id
+    //   scf.if %i < n*64 { b[i / 64, i % 64] = a[i / 64, i % 64] }
     ```
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",

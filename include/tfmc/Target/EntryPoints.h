@@ -35,7 +35,8 @@ struct DimRelation {
 struct EntryParameter {
   std::string name;           ///< for messages and the header: "arg0"
   bool isIndex = false;       ///< an `index` scalar passed as int64_t
-  std::string cType;          ///< "float", "int32_t", "int64_t"
+  std::string cType;          ///< "float", "uint16_t" (bf16/f16 bits), ...
+  unsigned elementBytes = 0;  ///< size of one element
   std::vector<int64_t> shape; ///< static sizes, ShapedType::kDynamic for `?`
   std::vector<DimRelation> dims;
 };
@@ -64,15 +65,31 @@ struct EntrySignature {
 /// types the ABI cannot pass or result dims it cannot relate to arguments.
 FailureOr<std::vector<EntrySignature>> analyzeEntryPoints(ModuleOp module);
 
+/// Where the lowered functions' buffers live.
+enum class EntryMemory {
+  /// CPU code: the entry passes the caller's pointers through.
+  Host,
+  /// CUDA code: buffers are device memory. `NAME` takes host pointers and
+  /// copies through fresh device buffers; `NAME_device` takes device
+  /// pointers. Both synchronize before returning.
+  Cuda,
+};
+
+/// How one generated entry point reaches the lowered function.
+enum class EntryKind { Host, CudaHost, CudaDevice };
+
 /// Renames each lowered function `NAME` to an internal `NAME.impl` and adds
-/// the checking entry point `NAME`, plus `tfm_last_error`.
+/// the checking entry point `NAME` (and `NAME_device` for CUDA), plus
+/// `tfm_last_error`.
 LogicalResult emitEntryPoints(llvm::Module &module,
                               const std::vector<EntrySignature> &signatures,
-                              Location loc);
+                              Location loc,
+                              EntryMemory memory = EntryMemory::Host);
 
 /// The C header declaring and documenting the entry points.
 std::string renderHeader(llvm::StringRef guard,
-                         const std::vector<EntrySignature> &signatures);
+                         const std::vector<EntrySignature> &signatures,
+                         EntryMemory memory = EntryMemory::Host);
 
 } // namespace mlir::tfm
 

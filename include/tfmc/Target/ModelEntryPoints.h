@@ -74,11 +74,14 @@ FailureOr<ModelSignature> analyzeModel(ModuleOp module, llvm::StringRef name,
 /// and the `--emit=exe` main (as `tfm_rt_program` with `program`) call the
 /// model through (lib/Runtime/Program.h). With `embedded` (the
 /// checked weights file, for signature.embedded), the weights become
-/// read-only data in the layout the model reads.
+/// read-only data in the layout the model reads. With `cuda`, create also
+/// copies the weights to the GPU once, and forward moves the tokens and the
+/// output through device memory.
 LogicalResult emitModelEntryPoints(llvm::Module &module,
                                    const ModelSignature &signature,
                                    bool program, Location loc,
-                                   const SafetensorsFile *embedded = nullptr);
+                                   const SafetensorsFile *embedded = nullptr,
+                                   bool cuda = false);
 
 /// The C header declaring and documenting the model's API.
 std::string renderModelHeader(llvm::StringRef guard,

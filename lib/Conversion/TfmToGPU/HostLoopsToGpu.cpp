@@ -6,6 +6,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMHOSTLOOPSTOGPU
@@ -19,8 +21,10 @@ using namespace mlir::tfm::gpu_lowering;
 /// Threads per block of the launched loops.
 static constexpr int64_t kBlockSize = 256;
 
-/// Replaces the outermost parallel loop `loop` by a gpu.launch over its
-/// linearized iterations.
+/// Replaces the outermost parallel loop `loop` by the launch of a kernel
+/// (in the module's tfm_kernels) running its linearized iterations, one per
+/// thread. Values the loop uses from above become kernel arguments, except
+/// constants, which are cloned in.
 static void launchParallelLoop(RewriterBase &rewriter, scf::ParallelOp loop) {
   Location loc = loop.getLoc();
   rewriter.setInsertionPoint(loop);
@@ -34,36 +38,63 @@ static void launchParallelLoop(RewriterBase &rewriter, scf::ParallelOp loop) {
     tripCounts.push_back(count);
     total = arith::MulIOp::create(rewriter, loc, total, count);
   }
-  Value one = indexConstant(rewriter, loc, 1);
-  Value grid = ceilDiv(rewriter, loc, total, kBlockSize);
-  auto launch = gpu::LaunchOp::create(rewriter, loc, grid, one, one,
-                                      indexConstant(rewriter, loc, kBlockSize),
-                                      one, one);
-  Block &body = launch.getBody().front();
-  rewriter.setInsertionPointToStart(&body);
+  llvm::SetVector<Value> captured;
+  getUsedValuesDefinedAbove(loop->getRegions(), captured);
+  for (Value bound : llvm::concat<Value>(loop.getLowerBound(),
+                                         loop.getStep(), tripCounts))
+    captured.insert(bound);
+  captured.insert(total);
+  SmallVector<Value> arguments;
+  SmallVector<Operation *> constants;
+  for (Value value : captured) {
+    Operation *def = value.getDefiningOp();
+    if (def && def->hasTrait<OpTrait::ConstantLike>())
+      constants.push_back(def);
+    else
+      arguments.push_back(value);
+  }
+
+  OpBuilder::InsertionGuard guard(rewriter);
+  Operation *func = loop->getParentOfType<FunctionOpInterface>();
+  std::string name = (cast<SymbolOpInterface>(func).getName() + "_loop").str();
+  gpu::GPUFuncOp kernel =
+      createKernel(rewriter, loop, name, ValueRange(arguments).getTypes(), {},
+                   {kBlockSize, 1, 1});
+  IRMapping mapping;
+  for (Operation *constant : constants)
+    rewriter.clone(*constant, mapping);
+  mapping.map(arguments, kernel.getArguments());
   Value linear = arith::AddIOp::create(
       rewriter, loc,
-      arith::MulIOp::create(rewriter, loc, launch.getBlockIds().x,
+      arith::MulIOp::create(rewriter, loc,
+                            blockId(rewriter, loc, gpu::Dimension::x),
                             indexConstant(rewriter, loc, kBlockSize)),
-      launch.getThreadIds().x);
-  Value inRange = arith::CmpIOp::create(
-      rewriter, loc, arith::CmpIPredicate::ult, linear, total);
-  auto guard = scf::IfOp::create(rewriter, loc, inRange, /*withElse=*/false);
-  gpu::TerminatorOp::create(rewriter, loc);
-
-  rewriter.setInsertionPointToStart(guard.thenBlock());
-  IRMapping mapping;
+      threadId(rewriter, loc, gpu::Dimension::x));
+  Value inRange =
+      arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult, linear,
+                            mapping.lookup(total));
+  auto ifInRange = scf::IfOp::create(rewriter, loc, inRange,
+                                     /*withElse=*/false);
+  rewriter.setInsertionPointToStart(ifInRange.thenBlock());
   Value rest = linear;
   for (int64_t d = loop.getNumLoops() - 1; d >= 0; --d) {
-    Value index = arith::RemUIOp::create(rewriter, loc, rest, tripCounts[d]);
-    rest = arith::DivUIOp::create(rewriter, loc, rest, tripCounts[d]);
+    Value count = mapping.lookup(tripCounts[d]);
+    Value index = arith::RemUIOp::create(rewriter, loc, rest, count);
+    rest = arith::DivUIOp::create(rewriter, loc, rest, count);
     Value iv = arith::AddIOp::create(
-        rewriter, loc, loop.getLowerBound()[d],
-        arith::MulIOp::create(rewriter, loc, index, loop.getStep()[d]));
+        rewriter, loc, mapping.lookup(loop.getLowerBound()[d]),
+        arith::MulIOp::create(rewriter, loc, index,
+                              mapping.lookup(loop.getStep()[d])));
     mapping.map(loop.getInductionVars()[d], iv);
   }
   for (Operation &op : loop.getBody()->without_terminator())
     rewriter.clone(op, mapping);
+
+  rewriter.setInsertionPoint(loop);
+  Value one = indexConstant(rewriter, loc, 1);
+  launchKernel(rewriter, loc, kernel,
+               {ceilDiv(rewriter, loc, total, kBlockSize), one, one},
+               {kBlockSize, 1, 1}, /*dynamicSharedBytes=*/0, arguments);
   rewriter.eraseOp(loop);
 }
 
