@@ -26,3 +26,19 @@ llvm_config.add_tool_substitutions(["tfm-run"], tool_dirs)
 
 # End-to-end tests import their helpers from test/e2e/lib.
 config.environment["PYTHONPATH"] = os.path.join(config.tfm_src_root, "test", "e2e", "lib")
+
+# CUDA: CI machines have no GPU. Emitted PTX is assembled with ptxas where a
+# CUDA toolkit provides one (`%ptxas`, feature `ptxas`); without a driver
+# (feature `no-cuda-driver`) CUDA libraries must fail cleanly at call time.
+import ctypes.util
+import shutil
+
+ptxas = shutil.which("ptxas") or next(
+    (p for p in ["/usr/local/cuda/bin/ptxas"] if os.path.exists(p)), None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+try:
+    ctypes.CDLL("libcuda.so.1")
+except OSError:
+    config.available_features.add("no-cuda-driver")

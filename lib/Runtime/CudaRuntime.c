@@ -177,6 +177,9 @@ static struct {
 } modules[kMaxModules];
 static int module_count;
 static pthread_mutex_t modules_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Why the last module failed to load. The generated code loads modules in
+ * a constructor, where no call can report it: the first launch does. */
+static char load_error[sizeof tfm_error_buffer];
 
 static CUmodule load_module(const void *image) {
   if (ready())
@@ -188,6 +191,8 @@ static CUmodule load_module(const void *image) {
       module = modules[i].module;
   if (!module && module_count == kMaxModules)
     set_error("CUDA runtime: more than %d kernel modules", kMaxModules);
+  if (!module && failed())
+    snprintf(load_error, sizeof load_error, "%s", tfm_error_buffer);
   if (!module && !failed()) {
     char log[2048] = "";
     int options[] = {CU_JIT_ERROR_LOG_BUFFER,
@@ -199,6 +204,7 @@ static CUmodule load_module(const void *image) {
       size_t used = strlen(tfm_error_buffer);
       snprintf(tfm_error_buffer + used, sizeof tfm_error_buffer - used,
                ": %s", log);
+      snprintf(load_error, sizeof load_error, "%s", tfm_error_buffer);
       module = NULL;
     } else {
       modules[module_count].image = image;
@@ -225,8 +231,14 @@ void *mgpuModuleLoadJIT(void *image, int optLevel) {
 void mgpuModuleUnload(void *module) { (void)module; }
 
 void *mgpuModuleGetFunction(void *module, const char *name) {
-  if (!module || failed())
+  if (failed())
     return NULL;
+  if (!module) {
+    if (!ready())
+      set_error("the kernels could not be loaded: %s",
+                load_error[0] ? load_error : "unknown reason");
+    return NULL;
+  }
   CUfunction function = NULL;
   if (check(cu.moduleGetFunction(&function, (CUmodule)module, name),
             "cuModuleGetFunction"))

@@ -1,0 +1,12 @@
+"""Calls the CUDA library's add_scaled where no CUDA driver exists."""
+import sys
+
+import numpy as np
+
+from tfm_e2e import Library
+
+lib = Library(sys.argv[1])
+x = np.ones((4, 64), np.float32)
+status, (out,) = lib.call_status("add_scaled", [x, x], [(4, 64)])
+print(f"status {status}: add_scaled: {lib.last_error()}")
+print("output untouched:", bool(np.isnan(out).all()))
