@@ -6,7 +6,7 @@
 // dynamic N is checked against); a block of 128 threads owns 128 channels
 // of one B/C group, so that B_t and C_t, shared by all of them, are loaded
 // once per block. The steps run in chunks: the block stages a chunk's B and
-// C ([N, T]) and its channels' Δ = softplus(delta + delta_bias) and Δ·u
+// C ([T, N]) and its channels' Δ = softplus(delta + delta_bias) and Δ·u
 // ([128, T], loaded along L, coalesced) through shared memory, then each
 // thread runs the T steps of its channel from shared memory alone, writing
 // C_t·h_t back over Δ·u; the block then writes y along L, adding D·u and
@@ -60,7 +60,7 @@ struct ScanOperands {
   Value u, delta, a, bMat, cMat;                    // the op's operands
   Value skip, gate, deltaBias, initialState;        // optional operands
   Value y, finalState;                              // results
-  Value segmentStates, segmentDeltas;               // [B, D, K, N], [B, D, K]
+  Value segmentStates, segmentDeltas; // [B, D, K, capacity], [B, D, K]
   Value length, stateSize, groupSize;               // L, N, D / G
   Value segmentLength, segmentCount, gridSegments;  // K; segments in the grid
 
@@ -226,13 +226,14 @@ private:
       writer = m.both(active, m.eq(segment, m.sub(args.segmentCount, 1)));
     ifThen(b, loc, writer, [&](OpBuilder &, Location) {
       for (int64_t n = 0; n < capacity; ++n) {
+        if (!writesOutputs()) {
+          m.store(scanned[n], args.segmentStates,
+                  {batch, channel, segment, m.index(n)});
+          continue;
+        }
         StateElement element = stateElement(n);
         ifExists(element, [&] {
-          if (writesOutputs())
-            m.store(scanned[n], args.finalState, {batch, channel, element.at});
-          else
-            m.store(scanned[n], args.segmentStates,
-                    {batch, channel, segment, element.at});
+          m.store(scanned[n], args.finalState, {batch, channel, element.at});
         });
       }
       if (!writesOutputs())
@@ -241,7 +242,8 @@ private:
   }
 
   /// The state at the start of this thread's segment: h ← exp(A·ΣΔ_k)·h +
-  /// E_k over the earlier segments k.
+  /// E_k over the earlier segments k. E_k has the capacity's elements, those
+  /// past a dynamic N zero (their A, B and initial state are).
   SmallVector<Value> carryAcrossSegments(ArrayRef<Value> rates,
                                          SmallVector<Value> state) {
     return forLoop(
@@ -250,9 +252,8 @@ private:
           Value deltaSum = m.load(args.segmentDeltas, {batch, channel, k});
           SmallVector<Value> next;
           for (int64_t n = 0; n < layout.capacity; ++n) {
-            StateElement element = stateElement(n);
-            Value end = mask(element, m.load(args.segmentStates,
-                                             {batch, channel, k, element.at}));
+            Value end =
+                m.load(args.segmentStates, {batch, channel, k, m.index(n)});
             next.push_back(
                 m.fma(m.exp2(m.mul(deltaSum, rates[n])), carried[n], end));
           }
@@ -260,7 +261,7 @@ private:
         });
   }
 
-  /// Stages the chunk of `count` steps from `start`: B (and C) as [N, T],
+  /// Stages the chunk of `count` steps from `start`: B (and C) as [T, N],
   /// and Δ and Δ·u of the block's channels as [128, T]; zeros pad.
   void stageChunk(Value start, Value count) {
     barrier(b, loc); // the previous chunk's readers are done
@@ -278,11 +279,11 @@ private:
             SmallVector<Value> indices = {batch, group, at, time};
             memref::StoreOp::create(
                 b, loc, m.orZero(valid, m.load(args.bMat, indices)), stagedB,
-                ValueRange{n, t});
+                ValueRange{t, n});
             if (stagedC)
               memref::StoreOp::create(
                   b, loc, m.orZero(valid, m.load(args.cMat, indices)),
-                  stagedC, ValueRange{n, t});
+                  stagedC, ValueRange{t, n});
           });
     }
     forEachChunkElement(start, count, [&](Value row, Value t, Value valid,
@@ -334,13 +335,13 @@ private:
           for (int64_t n = 0; n < layout.capacity; ++n) {
             Value at = m.index(n);
             Value bt =
-                memref::LoadOp::create(b, loc, stagedB, ValueRange{at, t});
+                memref::LoadOp::create(b, loc, stagedB, ValueRange{t, at});
             Value h = m.fma(m.exp2(m.mul(delta, rates[n])), stateAndSum[n],
                             m.mul(input, bt));
             next.push_back(h);
             if (stagedC)
               y = m.fma(memref::LoadOp::create(b, loc, stagedC,
-                                               ValueRange{at, t}),
+                                               ValueRange{t, at}),
                         h, y);
           }
           if (writesOutputs())
@@ -540,8 +541,9 @@ private:
             rewriter.getF32Type());
         return allocBuffer(rewriter, loc, type, sizes);
       };
-      host.segmentStates = workspace(
-          {grid.batch, grid.channels, host.segmentCount, host.stateSize});
+      host.segmentStates =
+          workspace({grid.batch, grid.channels, host.segmentCount,
+                     m.index(layout.capacity)});
       host.segmentDeltas =
           workspace({grid.batch, grid.channels, host.segmentCount});
 
@@ -568,9 +570,10 @@ private:
         sharedMemRefType({kChannelsPerBlock, steps + 1}, f32),
         sharedMemRefType({kChannelsPerBlock, steps + 1}, f32)};
     if (layout.inRegisters()) {
-      shared.push_back(sharedMemRefType({layout.capacity, steps}, f32));
+      // B_t and C_t are read whole at each step: contiguous along N.
+      shared.push_back(sharedMemRefType({steps, layout.capacity}, f32));
       if (pass == ScanPass::Outputs)
-        shared.push_back(sharedMemRefType({layout.capacity, steps}, f32));
+        shared.push_back(sharedMemRefType({steps, layout.capacity}, f32));
     }
     std::string name = "selective_scan";
     if (pass == ScanPass::SegmentEnds)

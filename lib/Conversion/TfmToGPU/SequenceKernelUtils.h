@@ -50,8 +50,12 @@ struct KernelMath {
   Value rem(Value x, Value y) const {
     return arith::RemUIOp::create(b, loc, x, y);
   }
-  /// x·y + z.
-  Value fma(Value x, Value y, Value z) const { return add(mul(x, y), z); }
+  /// x·y + z: one fused f32 op, or index arithmetic.
+  Value fma(Value x, Value y, Value z) const {
+    if (isa<FloatType>(x.getType()))
+      return math::FmaOp::create(b, loc, x, y, z);
+    return add(mul(x, y), z);
+  }
   Value min(Value x, Value y) const {
     return arith::MinUIOp::create(b, loc, x, y);
   }
@@ -117,7 +121,8 @@ struct KernelMath {
   Value exp(Value x) const { return math::ExpOp::create(b, loc, x); }
   /// max(x, 0) + log1p(e^-|x|), which does not overflow (the CPU form).
   Value softplus(Value x) const {
-    Value negAbs = arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x));
+    Value negAbs = arith::MinimumFOp::create(
+        b, loc, x, arith::NegFOp::create(b, loc, x));
     Value tail = math::Log1pOp::create(b, loc, exp(negAbs));
     return add(arith::MaximumFOp::create(b, loc, x, f32(0.0)), tail);
   }
