@@ -1,0 +1,429 @@
+//===- AttentionGpu.cpp - what the tfm.attention kernels share ------------===//
+#include "AttentionGpu.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMTypes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::tfm;
+using namespace mlir::tfm::gpu_lowering;
+
+//===----------------------------------------------------------------------===//
+// DeviceMath
+//===----------------------------------------------------------------------===//
+
+Value DeviceMath::i32(int64_t value) {
+  return arith::ConstantIntOp::create(b, loc, b.getI32Type(), value);
+}
+Value DeviceMath::i64(int64_t value) {
+  return arith::ConstantIntOp::create(b, loc, b.getI64Type(), value);
+}
+Value DeviceMath::f32(double value) { return f32Constant(b, loc, value); }
+
+Value DeviceMath::add(Value x, Value y) {
+  return arith::AddIOp::create(b, loc, x, y);
+}
+Value DeviceMath::sub(Value x, Value y) {
+  return arith::SubIOp::create(b, loc, x, y);
+}
+Value DeviceMath::mul(Value x, Value y) {
+  return arith::MulIOp::create(b, loc, x, y);
+}
+Value DeviceMath::div(Value x, Value y) {
+  return arith::DivUIOp::create(b, loc, x, y);
+}
+Value DeviceMath::rem(Value x, Value y) {
+  return arith::RemUIOp::create(b, loc, x, y);
+}
+Value DeviceMath::ceilDiv(Value x, Value y) {
+  return arith::CeilDivSIOp::create(b, loc, x, y);
+}
+Value DeviceMath::floorDiv(Value x, Value y) {
+  return arith::FloorDivSIOp::create(b, loc, x, y);
+}
+Value DeviceMath::min(Value x, Value y) {
+  return arith::MinSIOp::create(b, loc, x, y);
+}
+Value DeviceMath::max(Value x, Value y) {
+  return arith::MaxSIOp::create(b, loc, x, y);
+}
+Value DeviceMath::cmp(arith::CmpIPredicate predicate, Value x, Value y) {
+  return arith::CmpIOp::create(b, loc, predicate, x, y);
+}
+Value DeviceMath::both(Value x, Value y) {
+  return arith::AndIOp::create(b, loc, x, y);
+}
+Value DeviceMath::select(Value condition, Value x, Value y) {
+  return arith::SelectOp::create(b, loc, condition, x, y);
+}
+
+Value DeviceMath::toI32(Value index) {
+  return arith::IndexCastOp::create(b, loc, b.getI32Type(), index);
+}
+Value DeviceMath::toI64(Value i32) {
+  return arith::ExtSIOp::create(b, loc, b.getI64Type(), i32);
+}
+Value DeviceMath::toIndex(Value i32) {
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), i32);
+}
+Value DeviceMath::toF32(Value integer) {
+  return arith::SIToFPOp::create(b, loc, b.getF32Type(), integer);
+}
+
+Value DeviceMath::fadd(Value x, Value y) {
+  return arith::AddFOp::create(b, loc, x, y);
+}
+Value DeviceMath::fsub(Value x, Value y) {
+  return arith::SubFOp::create(b, loc, x, y);
+}
+Value DeviceMath::fmul(Value x, Value y) {
+  return arith::MulFOp::create(b, loc, x, y);
+}
+Value DeviceMath::fma(Value x, Value y, Value z) {
+  return LLVM::FMAOp::create(b, loc, x, y, z);
+}
+Value DeviceMath::fmax(Value x, Value y) {
+  // llvm.maxnum is max.f32 (arith.maxnumf would become a libdevice call).
+  return LLVM::MaxNumOp::create(b, loc, x, y);
+}
+Value DeviceMath::fcmp(arith::CmpFPredicate predicate, Value x, Value y) {
+  return arith::CmpFOp::create(b, loc, predicate, x, y);
+}
+/// The NVVM intrinsic `name` of one f32 operand (convert-gpu-to-nvvm would
+/// turn llvm.exp2 and friends into libdevice calls, which need the SDK).
+static Value unaryIntrinsic(OpBuilder &b, Location loc, StringRef name,
+                            Value x) {
+  return LLVM::CallIntrinsicOp::create(b, loc, b.getF32Type(),
+                                       b.getStringAttr(name), ValueRange{x})
+      .getResult(0);
+}
+Value DeviceMath::exp2(Value x) {
+  return unaryIntrinsic(b, loc, "llvm.nvvm.ex2.approx.f32", x);
+}
+Value DeviceMath::log2(Value x) {
+  return unaryIntrinsic(b, loc, "llvm.nvvm.lg2.approx.f", x);
+}
+
+Value DeviceMath::shuffleXor(Value x, int64_t mask) {
+  return gpu::ShuffleOp::create(b, loc, x, i32(mask), i32(32),
+                                gpu::ShuffleMode::XOR)
+      .getShuffleResult();
+}
+Value DeviceMath::quadMax(Value x) {
+  x = fmax(x, shuffleXor(x, 1));
+  return fmax(x, shuffleXor(x, 2));
+}
+Value DeviceMath::quadSum(Value x) {
+  x = fadd(x, shuffleXor(x, 1));
+  return fadd(x, shuffleXor(x, 2));
+}
+
+Value DeviceMath::threadIdx() {
+  return toI32(threadId(b, loc, gpu::Dimension::x));
+}
+Value DeviceMath::blockIdx(gpu::Dimension dim) {
+  return toI32(blockId(b, loc, dim));
+}
+Value DeviceMath::dim(Value memref, int64_t dim) {
+  return toI32(memref::DimOp::create(b, loc, memref, dim));
+}
+
+static Value pointerOf(DeviceMath &m, Value memref, unsigned addressSpace) {
+  Value address =
+      memref::ExtractAlignedPointerAsIndexOp::create(m.b, m.loc, memref);
+  Value integer = arith::IndexCastOp::create(m.b, m.loc, m.b.getI64Type(),
+                                             address);
+  return LLVM::IntToPtrOp::create(
+      m.b, m.loc, LLVM::LLVMPointerType::get(m.b.getContext(), addressSpace),
+      integer);
+}
+
+Value gpu_lowering::globalPointer(DeviceMath &m, Value memref) {
+  // Device allocations are in the global window, where generic and global
+  // addresses coincide.
+  return pointerOf(m, memref, /*addressSpace=*/1);
+}
+
+Value gpu_lowering::sharedPointer(DeviceMath &m, Value memref) {
+  return pointerOf(m, memref, /*addressSpace=*/3);
+}
+
+Value gpu_lowering::offsetPointer(DeviceMath &m, Value pointer,
+                                  Type elementType, Value offset) {
+  return LLVM::GEPOp::create(m.b, m.loc, pointer.getType(), elementType,
+                             pointer, ValueRange{offset});
+}
+
+//===----------------------------------------------------------------------===//
+// The variant and its inputs
+//===----------------------------------------------------------------------===//
+
+T5Buckets::T5Buckets(PosBiasAttr attr)
+    : bidirectional(attr.getBidirectional()),
+      perDirection(bidirectional ? attr.getBuckets() / 2 : attr.getBuckets()),
+      exact(perDirection / 2) {
+  // The reference gives a distance n >= exact the bucket
+  // exact + int(log(n / exact) / log(maxd / exact) · (perDirection − exact))
+  // in float64, monotone in n: each bucket's first distance is found here
+  // once and kernels compare integers (boundaries identical to float64).
+  int64_t maxDistance = attr.getMaxDistance();
+  double logRange = std::log(static_cast<double>(maxDistance) / exact);
+  auto logBucket = [&](int64_t n) {
+    return exact + static_cast<int64_t>(std::log(static_cast<double>(n) /
+                                                 exact) /
+                                        logRange * (perDirection - exact));
+  };
+  for (int64_t bucket = exact + 1; bucket < perDirection; ++bucket) {
+    int64_t lo = exact, hi = maxDistance;
+    while (hi - lo > 1) {
+      int64_t mid = lo + (hi - lo) / 2;
+      (logBucket(mid) >= bucket ? hi : lo) = mid;
+    }
+    firstDistances.push_back(hi);
+  }
+}
+
+Value T5Buckets::emit(DeviceMath &m, Value rel) const {
+  Value zero = m.i32(0);
+  Value distance, base = zero;
+  if (bidirectional) {
+    distance = m.max(rel, m.sub(zero, rel));
+    base = m.select(m.cmp(arith::CmpIPredicate::sgt, rel, zero),
+                    m.i32(perDirection), zero);
+  } else {
+    distance = m.max(m.sub(zero, rel), zero);
+  }
+  Value bucket = m.min(distance, m.i32(exact));
+  for (int64_t first : firstDistances)
+    bucket = m.add(bucket, m.select(m.ge(distance, m.i32(first)), m.i32(1),
+                                    zero));
+  return m.add(base, bucket);
+}
+
+AttentionVariant::AttentionVariant(AttentionOp op)
+    : mask(op.getMaskAttr()), posBias(op.getPosBiasKind()),
+      scale(op.getScale().convertToDouble()), returnLse(op.getReturnLse()),
+      hasMult(op.getMult() != nullptr), hasKvLen(op.getKvLen() != nullptr) {
+  if (posBias == PosBiasKind::t5)
+    t5.emplace(op.getPosBiasAttr());
+  auto query = op.getQuery().getType();
+  auto key = op.getKey().getType();
+  auto value = op.getValue().getType();
+  queryType = query.getElementType();
+  keyType = key.getElementType();
+  valueType = value.getElementType();
+  outputType = op.getOutput().getType().getElementType();
+  headDim = query.getDimSize(3);
+  valueDim = value.getDimSize(3);
+  queryLength = query.getDimSize(2);
+  groupSize = query.isDynamicDim(1) || key.isDynamicDim(1)
+                  ? ShapedType::kDynamic
+                  : query.getDimSize(1) / key.getDimSize(1);
+}
+
+SmallVector<Value> AttentionInputs::arguments() const {
+  SmallVector<Value> values = {query, key, value};
+  for (Value optional : {bias, mult, kvLen})
+    if (optional)
+      values.push_back(optional);
+  values.push_back(qOffset);
+  return values;
+}
+
+AttentionInputs AttentionInputs::fromArguments(const AttentionVariant &variant,
+                                               ValueRange arguments,
+                                               unsigned &first) {
+  AttentionInputs inputs;
+  inputs.query = arguments[first++];
+  inputs.key = arguments[first++];
+  inputs.value = arguments[first++];
+  if (variant.posBias == PosBiasKind::t5 || variant.explicitBias())
+    inputs.bias = arguments[first++];
+  if (variant.hasMult)
+    inputs.mult = arguments[first++];
+  if (variant.hasKvLen)
+    inputs.kvLen = arguments[first++];
+  inputs.qOffset = arguments[first++];
+  return inputs;
+}
+
+//===----------------------------------------------------------------------===//
+// Scores
+//===----------------------------------------------------------------------===//
+
+/// log2(e): scores are kept as s·log2(e).
+static constexpr double kLog2E = 1.4426950408889634;
+
+/// ALiBi slope of query head `h` out of `heads` (i32), as Hugging Face's
+/// `build_alibi_tensor`: with P the largest power of two <= heads, head
+/// h < P gets 2^(−8(h+1)/P) and the others every other slope of 2P,
+/// 2^(−8(2(h−P)+1)/(2P)).
+static Value alibiSlope(DeviceMath &m, Value h, Value heads) {
+  Value leadingZeros = LLVM::CountLeadingZerosOp::create(
+      m.b, m.loc, m.b.getI32Type(), heads, /*is_zero_poison=*/false);
+  Value power =
+      arith::ShLIOp::create(m.b, m.loc, m.i32(1),
+                            m.sub(m.i32(31), leadingZeros));
+  // The slope is 2^(−4x/P) with x = 2(h+1) below P and 2(h−P)+1 above.
+  Value two = m.i32(2);
+  Value x = m.select(m.lt(h, power), m.mul(two, m.add(h, m.i32(1))),
+                     m.add(m.mul(two, m.sub(h, power)), m.i32(1)));
+  Value exponent = arith::DivFOp::create(
+      m.b, m.loc, m.fmul(m.toF32(x), m.f32(-4.0)), m.toF32(power));
+  return m.exp2(exponent);
+}
+
+ScoreTerms::ScoreTerms(DeviceMath &m, const AttentionVariant &variant,
+                       const AttentionInputs &inputs, Value batch, Value head,
+                       bool log2Domain)
+    : variant(variant), inputs(inputs), log2Domain(log2Domain), batch(batch),
+      head(head) {
+  qOffset = m.toI32(inputs.qOffset);
+  kvEnd = m.dim(inputs.key, 2);
+  if (inputs.kvLen) {
+    Value length = memref::LoadOp::create(m.b, m.loc, inputs.kvLen,
+                                          ValueRange{m.toIndex(batch)});
+    if (length.getType() != m.b.getI32Type())
+      length = arith::TruncIOp::create(m.b, m.loc, m.b.getI32Type(), length);
+    kvEnd = m.min(kvEnd, length);
+  }
+  double unit = log2Domain ? kLog2E : 1.0;
+  dotFactor = m.f32(variant.scale * unit);
+  biasFactor = m.f32(unit);
+  if (variant.posBias == PosBiasKind::alibi)
+    slope = m.fmul(alibiSlope(m, head, m.dim(inputs.query, 1)), biasFactor);
+  if (variant.explicitBias()) {
+    // A bias dim of size 1 broadcasts: its row is always 0.
+    auto broadcastIndex = [&](int64_t dim, Value index) {
+      auto type = cast<MemRefType>(inputs.bias.getType());
+      if (type.getDimSize(dim) == 1)
+        return m.i32(0);
+      if (!type.isDynamicDim(dim))
+        return index;
+      return m.select(m.cmp(arith::CmpIPredicate::eq, m.dim(inputs.bias, dim),
+                            m.i32(1)),
+                      m.i32(0), index);
+    };
+    biasBatch = broadcastIndex(0, batch);
+    biasHead = broadcastIndex(1, head);
+    biasRows = m.dim(inputs.bias, 2);
+    biasKeys = m.dim(inputs.bias, 3);
+  }
+}
+
+Value ScoreTerms::position(DeviceMath &m, Value row) const {
+  return m.add(qOffset, row);
+}
+
+KeyInterval ScoreTerms::visibleKeys(DeviceMath &m, Value pBegin,
+                                    Value pEnd) const {
+  Value zero = m.i32(0);
+  MaskAttr mask = variant.mask;
+  switch (mask ? mask.getKind() : MaskKind::none) {
+  case MaskKind::none:
+    return {zero, kvEnd};
+  case MaskKind::causal:
+    return {zero, m.min(kvEnd, pEnd)};
+  case MaskKind::window:
+    return {m.max(zero, m.sub(pBegin, m.i32(mask.getLeft()))),
+            m.min(kvEnd, m.add(pEnd, m.i32(mask.getRight())))};
+  case MaskKind::prefix:
+    return {zero, m.min(kvEnd, m.max(pEnd, m.i32(mask.getSize())))};
+  case MaskKind::block: {
+    Value size = m.i32(mask.getSize());
+    Value first = m.mul(m.floorDiv(pBegin, size), size);
+    Value last = m.floorDiv(m.sub(pEnd, m.i32(1)), size);
+    return {m.max(zero, first),
+            m.min(kvEnd, m.mul(m.add(last, m.i32(1)), size))};
+  }
+  }
+  llvm_unreachable("unknown mask kind");
+}
+
+bool ScoreTerms::hasPositionalBias() const {
+  return variant.posBias != PosBiasKind::none;
+}
+
+Value ScoreTerms::tableEntry(DeviceMath &m, Value table, Value pos,
+                             Value key) const {
+  Value bucket = variant.t5->emit(m, m.sub(key, pos));
+  return loadF32(m.b, m.loc, table,
+                 ValueRange{m.toIndex(bucket), m.toIndex(head)});
+}
+
+Value ScoreTerms::logit(DeviceMath &m, Value dot, Value row, Value pos,
+                        Value key) const {
+  Value logit = m.fmul(dot, dotFactor);
+  switch (variant.posBias) {
+  case PosBiasKind::none:
+    return logit;
+  case PosBiasKind::alibi:
+    // −m_h·(p − j)
+    return m.fma(m.toF32(m.sub(key, pos)), slope, logit);
+  case PosBiasKind::t5:
+    return m.fma(tableEntry(m, inputs.bias, pos, key), biasFactor, logit);
+  case PosBiasKind::explicit_bias: {
+    // Padding rows and keys of a tile read the last ones (masked anyway).
+    Value one = m.i32(1);
+    Value biasRow = m.min(row, m.sub(biasRows, one));
+    Value biasKey = m.min(key, m.sub(biasKeys, one));
+    Value bias = loadF32(m.b, m.loc, inputs.bias,
+                         ValueRange{m.toIndex(biasBatch), m.toIndex(biasHead),
+                                    m.toIndex(biasRow), m.toIndex(biasKey)});
+    return m.fma(bias, biasFactor, logit);
+  }
+  }
+  llvm_unreachable("unknown positional bias kind");
+}
+
+Value ScoreTerms::masked(DeviceMath &m, Value logit, KeyInterval visible,
+                         Value key) const {
+  Value inside = m.both(m.ge(key, visible.first), m.lt(key, visible.end));
+  return m.select(inside, logit, m.f32(-INFINITY));
+}
+
+Value ScoreTerms::numeratorFactor(DeviceMath &m, Value pos, Value key) const {
+  if (!inputs.mult)
+    return nullptr;
+  return tableEntry(m, inputs.mult, pos, key);
+}
+
+Value gpu_lowering::inverseOrZero(DeviceMath &m, Value sum) {
+  Value zero = m.f32(0.0);
+  Value seen = m.fcmp(arith::CmpFPredicate::OGT, sum, zero);
+  return m.select(seen, arith::DivFOp::create(m.b, m.loc, m.f32(1.0), sum),
+                  zero);
+}
+
+Value gpu_lowering::finiteMax(DeviceMath &m, Value max) {
+  Value empty = m.fcmp(arith::CmpFPredicate::OEQ, max, m.f32(-INFINITY));
+  return m.select(empty, m.f32(0.0), max);
+}
+
+Value ScoreTerms::weight(DeviceMath &m, Value logit, Value shift) const {
+  return softmaxWeight(m, logit, shift, log2Domain);
+}
+
+Value ScoreTerms::naturalLse(DeviceMath &m, Value max, Value sum) const {
+  return logSumExp(m, max, sum, log2Domain);
+}
+
+Value gpu_lowering::softmaxWeight(DeviceMath &m, Value logit, Value shift,
+                                  bool log2Domain) {
+  Value difference = m.fsub(logit, shift);
+  if (!log2Domain)
+    difference = m.fmul(difference, m.f32(kLog2E));
+  return m.exp2(difference);
+}
+
+Value gpu_lowering::logSumExp(DeviceMath &m, Value max, Value sum,
+                              bool log2Domain) {
+  // ln Σ e^s = m + ln 2 · log2 Σ e^(s − m), in the log2 domain ln 2 · (m +
+  // log2 Σ 2^(s·log2(e) − m)); −inf for l = 0.
+  Value ln2 = m.f32(M_LN2);
+  if (log2Domain)
+    return m.fmul(m.fadd(max, m.log2(sum)), ln2);
+  return m.fma(m.log2(sum), ln2, max);
+}
