@@ -180,6 +180,11 @@ inline void ifThen(OpBuilder &b, Location loc, Value condition,
   body(b, loc);
 }
 
+/// Patterns of the sequence-mixing families that have no populate function
+/// in GpuLoweringUtils.h; populateSpectralToGpuPatterns adds them.
+void populateDwConvToGpuPatterns(RewritePatternSet &patterns);
+void populateLinearAttentionToGpuPatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::tfm::gpu_lowering
 
 #endif // TFMC_LIB_CONVERSION_TFMTOGPU_SEQUENCEKERNELUTILS_H

@@ -456,4 +456,5 @@ struct IrfftToGpu : OpRewritePattern<IrfftOp> {
 
 void gpu_lowering::populateSpectralToGpuPatterns(RewritePatternSet &patterns) {
   patterns.add<RfftToGpu, IrfftToGpu>(patterns.getContext());
+  populateDwConvToGpuPatterns(patterns);
 }
