@@ -457,4 +457,5 @@ struct IrfftToGpu : OpRewritePattern<IrfftOp> {
 void gpu_lowering::populateSpectralToGpuPatterns(RewritePatternSet &patterns) {
   patterns.add<RfftToGpu, IrfftToGpu>(patterns.getContext());
   populateDwConvToGpuPatterns(patterns);
+  populateLinearAttentionToGpuPatterns(patterns);
 }
