@@ -11,7 +11,8 @@
 // loads). Buffers are at least 16-byte aligned (allocBuffer, cuMemAlloc).
 //
 // Kernels, by storage type and shape:
-//   - bf16/f16: tensor cores (LinearMmaKernel.cpp);
+//   - bf16/f16: tensor cores (LinearMmaKernel.cpp), or for a few rows
+//     (decoding) a weight-streaming kernel (LinearGemvKernel.cpp);
 //   - anything else (f32): a register-tiled FMA kernel
 //     (LinearSimtKernel.cpp).
 //
@@ -54,6 +55,13 @@ struct LinearKernel {
 /// The tensor-core kernel (bf16 or f16 input and weight).
 LinearKernel buildMmaLinearKernel(OpBuilder &b, Operation *anchor,
                                   const LinearSpec &spec);
+
+/// The weight-streaming kernel for at most kGemvMaxRows rows of x (bf16 or
+/// f16), where gemvApplies (K a static multiple of 8: 16-byte row chunks).
+inline constexpr int64_t kGemvMaxRows = 16;
+bool gemvApplies(const LinearSpec &spec);
+LinearKernel buildGemvLinearKernel(OpBuilder &b, Operation *anchor,
+                                   const LinearSpec &spec);
 
 /// The CUDA-core kernel (any float storage; f32 arithmetic throughout).
 LinearKernel buildSimtLinearKernel(OpBuilder &b, Operation *anchor,

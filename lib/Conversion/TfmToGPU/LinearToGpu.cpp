@@ -3,7 +3,9 @@
 // tfm.linear becomes one launch of a GEMM kernel with the epilogue fused
 // (LinearKernels.h): x's leading dims fold into M (the kernel indexes the
 // row-major buffers directly, so no reshape is needed), the grid covers the
-// output [M, N] in the kernel's tiles.
+// output [M, N] in the kernel's tiles. With 16-bit storage the host picks,
+// by M at run time, the weight-streaming kernel (M <= 16) or the
+// tensor-core one.
 //
 //===----------------------------------------------------------------------===//
 #include "LinearKernels.h"
@@ -37,14 +39,6 @@ struct LinearToGpu : OpRewritePattern<LinearOp> {
     spec.act = op.getAct();
     spec.gated = op.getGated();
 
-    Type inputElement = op.getInput().getType().getElementType();
-    bool tensorCores =
-        isTensorCoreType(inputElement) &&
-        inputElement == op.getWeight().getType().getElementType();
-    LinearKernel kernel = tensorCores
-                              ? buildMmaLinearKernel(rewriter, op, spec)
-                              : buildSimtLinearKernel(rewriter, op, spec);
-
     SmallVector<Value> inputDims = dimsOf(rewriter, loc, op.getInput());
     Value rows = indexConstant(rewriter, loc, 1);
     for (Value dim : ArrayRef<Value>(inputDims).drop_back())
@@ -68,12 +62,31 @@ struct LinearToGpu : OpRewritePattern<LinearOp> {
     if (residual)
       args.push_back(bufferOf(rewriter, loc, residual));
     args.append({output, rows, columns, depth});
-    std::array<Value, 3> grid = {
-        ceilDiv(rewriter, loc, columns, kernel.columnsPerBlock),
-        ceilDiv(rewriter, loc, rows, kernel.rowsPerBlock),
-        indexConstant(rewriter, loc, 1)};
-    launchKernel(rewriter, loc, kernel.func, grid, kernel.blockSize,
-                 kernel.dynamicSharedBytes, args);
+    auto launch = [&](const LinearKernel &kernel) {
+      std::array<Value, 3> grid = {
+          ceilDiv(rewriter, loc, columns, kernel.columnsPerBlock),
+          ceilDiv(rewriter, loc, rows, kernel.rowsPerBlock),
+          indexConstant(rewriter, loc, 1)};
+      launchKernel(rewriter, loc, kernel.func, grid, kernel.blockSize,
+                   kernel.dynamicSharedBytes, args);
+    };
+    // The verifier guarantees that all operands share one element type.
+    if (!isTensorCoreType(op.getInput().getType().getElementType())) {
+      launch(buildSimtLinearKernel(rewriter, op, spec));
+    } else if (!gemvApplies(spec)) {
+      launch(buildMmaLinearKernel(rewriter, op, spec));
+    } else {
+      // Few rows (decoding) stream the weight; more use tensor cores.
+      Value few = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::ule, rows,
+          indexConstant(rewriter, loc, kGemvMaxRows));
+      auto ifFew = scf::IfOp::create(rewriter, loc, few, /*withElse=*/true);
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(ifFew.thenBlock());
+      launch(buildGemvLinearKernel(rewriter, op, spec));
+      rewriter.setInsertionPointToStart(ifFew.elseBlock());
+      launch(buildMmaLinearKernel(rewriter, op, spec));
+    }
     rewriter.replaceOp(op, tensorOf(rewriter, loc, output));
     return success();
   }

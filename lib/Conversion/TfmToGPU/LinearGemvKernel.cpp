@@ -1,0 +1,196 @@
+//===- LinearGemvKernel.cpp - tfm.linear for a few rows (decoding) --------===//
+//
+// With at most kGemvMaxRows rows of x the product is bound by reading W
+// once; a tensor-core tile of 128 rows would leave most of it idle and put
+// few blocks on the weight. Here each warp owns 4 weight rows (4 output
+// columns, or gated 2 columns' gate and up rows) and streams them in 16-byte
+// chunks, lane l taking chunks l, l + 32, ... two chunks per iteration, so a
+// warp reads 512 contiguous bytes of a row at a time. Every chunk is
+// multiplied with the same k range of each row of x (read through L1,
+// shared by all warps), so x costs 1/4 of W's traffic per row of x. The f32
+// partial sums are then reduced across the warp, and lane 0 applies the
+// epilogue and stores.
+//
+//===----------------------------------------------------------------------===//
+#include "LinearKernels.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+using namespace mlir;
+using namespace mlir::tfm;
+using namespace mlir::tfm::gpu_lowering;
+
+namespace {
+struct GemvTiling {
+  static constexpr int64_t warps = 4;
+  static constexpr int64_t threads = 32 * warps;
+  static constexpr int64_t rowsPerWarp = 4; ///< weight rows
+  static constexpr int64_t unroll = 2;      ///< chunks per lane per step
+  static constexpr int64_t chunkElements = 8;
+};
+using T = GemvTiling;
+
+class GemvKernelBuilder {
+public:
+  GemvKernelBuilder(OpBuilder &b, Location loc, gpu::GPUFuncOp func,
+                    const LinearSpec &spec)
+      : b(b), loc(loc), spec(spec),
+        operands(LinearOperands::fromArguments(b, loc, func, spec)),
+        elementType(cast<MemRefType>(spec.inputType).getElementType()) {}
+
+  void build();
+
+private:
+  Value c32(int64_t v) { return i32Constant(b, loc, v); }
+  Value add(Value l, Value r) { return arith::AddIOp::create(b, loc, l, r); }
+  Value mul(Value l, Value r) { return arith::MulIOp::create(b, loc, l, r); }
+  Value ult(Value l, Value r) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, l, r);
+  }
+  Value rowPointer(Value matrix, Value row) {
+    Value start = arith::MulIOp::create(b, loc, toI64(b, loc, row),
+                                        toI64(b, loc, operands.depth));
+    return elementPointer(b, loc, matrix, elementType, start);
+  }
+  /// The chunk at element `offset` of `row`, as 8 f32 values (zeros
+  /// unless `valid`).
+  SmallVector<Value> loadChunk(Value row, Value offset, Value valid);
+
+  OpBuilder &b;
+  Location loc;
+  const LinearSpec &spec;
+  LinearOperands operands;
+  Type elementType;
+};
+} // namespace
+
+SmallVector<Value> GemvKernelBuilder::loadChunk(Value row, Value offset,
+                                                Value valid) {
+  auto stored = VectorType::get({T::chunkElements}, elementType);
+  auto widened = VectorType::get({T::chunkElements}, b.getF32Type());
+  Value loaded = LLVM::LoadOp::create(
+      b, loc, stored, elementPointer(b, loc, row, elementType, offset), 16);
+  Value zeros = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(widened, b.getF32FloatAttr(0.0)));
+  Value chunk = arith::SelectOp::create(
+      b, loc, valid, arith::ExtFOp::create(b, loc, widened, loaded), zeros);
+  SmallVector<Value> values;
+  for (int64_t i = 0; i < T::chunkElements; ++i)
+    values.push_back(LLVM::ExtractElementOp::create(b, loc, chunk, c32(i)));
+  return values;
+}
+
+void GemvKernelBuilder::build() {
+  Value tid = toI32(b, loc, threadId(b, loc, gpu::Dimension::x));
+  Value lane = arith::RemUIOp::create(b, loc, tid, c32(32));
+  Value warp = arith::DivUIOp::create(b, loc, tid, c32(32));
+  Value globalWarp =
+      add(mul(toI32(b, loc, blockId(b, loc, gpu::Dimension::x)), c32(T::warps)),
+          warp);
+  int64_t columnsPerWarp = spec.gated ? T::rowsPerWarp / 2 : T::rowsPerWarp;
+  Value firstColumn = mul(globalWarp, c32(columnsPerWarp));
+
+  // The warp's weight rows: non-gated, columns firstColumn + r; gated, the
+  // gate rows of its columns then their up rows (one group).
+  SmallVector<Value> weightRows, weightRowExists;
+  for (int64_t r = 0; r < T::rowsPerWarp; ++r) {
+    auto [row, exists] = weightRowOfTileRow(b, loc, operands, firstColumn,
+                                            c32(r), T::rowsPerWarp);
+    weightRows.push_back(rowPointer(
+        operands.weight, arith::SelectOp::create(b, loc, exists, row, c32(0))));
+    weightRowExists.push_back(exists);
+  }
+
+  Value chunks = arith::DivUIOp::create(b, loc, operands.depth,
+                                        c32(T::chunkElements));
+  int64_t chunksPerStep = 32 * T::unroll;
+  Value steps = arith::DivUIOp::create(b, loc, add(chunks, c32(chunksPerStep - 1)),
+                                       c32(chunksPerStep));
+  SmallVector<Value> zeros(kGemvMaxRows * T::rowsPerWarp,
+                           f32Constant(b, loc, 0.0));
+  auto accIndex = [](int64_t m, int64_t r) { return m * T::rowsPerWarp + r; };
+  auto loop = scf::ForOp::create(
+      b, loc, c32(0), steps, c32(1), zeros,
+      [&](OpBuilder &, Location, Value step, ValueRange accIn) {
+        SmallVector<Value> acc(accIn.begin(), accIn.end());
+        for (int64_t u = 0; u < T::unroll; ++u) {
+          Value chunk = add(mul(step, c32(chunksPerStep)), add(c32(u * 32), lane));
+          Value inside = ult(chunk, chunks);
+          Value offset = toI64(
+              b, loc,
+              mul(arith::SelectOp::create(b, loc, inside, chunk, c32(0)),
+                  c32(T::chunkElements)));
+          SmallVector<SmallVector<Value>> weights;
+          for (int64_t r = 0; r < T::rowsPerWarp; ++r)
+            weights.push_back(loadChunk(
+                weightRows[r], offset,
+                arith::AndIOp::create(b, loc, inside, weightRowExists[r])));
+          // Rows of x past M are skipped (a branch uniform across the warp).
+          for (int64_t m = 0; m < kGemvMaxRows; ++m) {
+            SmallVector<Value> rowAcc;
+            for (int64_t r = 0; r < T::rowsPerWarp; ++r)
+              rowAcc.push_back(acc[accIndex(m, r)]);
+            auto ifRow = scf::IfOp::create(
+                b, loc, ValueRange(rowAcc).getTypes(),
+                ult(c32(m), operands.rows), /*withElseRegion=*/true);
+            {
+              OpBuilder::InsertionGuard guard(b);
+              b.setInsertionPointToStart(ifRow.thenBlock());
+              SmallVector<Value> x = loadChunk(
+                  rowPointer(operands.input, c32(m)), offset, inside);
+              SmallVector<Value> updated(rowAcc);
+              for (int64_t r = 0; r < T::rowsPerWarp; ++r)
+                for (int64_t i = 0; i < T::chunkElements; ++i)
+                  updated[r] =
+                      math::FmaOp::create(b, loc, weights[r][i], x[i], updated[r]);
+              scf::YieldOp::create(b, loc, updated);
+              b.setInsertionPointToStart(ifRow.elseBlock());
+              scf::YieldOp::create(b, loc, rowAcc);
+            }
+            for (int64_t r = 0; r < T::rowsPerWarp; ++r)
+              acc[accIndex(m, r)] = ifRow.getResult(r);
+          }
+        }
+        scf::YieldOp::create(b, loc, acc);
+      });
+
+  Value isLaneZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                           lane, c32(0));
+  int64_t columns = spec.staticColumns();
+  bool wholeVectors =
+      !ShapedType::isDynamic(columns) && columns % columnsPerWarp == 0;
+  for (int64_t m = 0; m < kGemvMaxRows; ++m) {
+    auto ifRow = scf::IfOp::create(b, loc, ult(c32(m), operands.rows), false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifRow.thenBlock());
+    SmallVector<Value> sums;
+    for (int64_t r = 0; r < T::rowsPerWarp; ++r)
+      sums.push_back(warpAllReduce(b, loc, loop.getResult(accIndex(m, r)),
+                                   ReduceKind::Sum));
+    auto ifLane = scf::IfOp::create(b, loc, isLaneZero, false);
+    b.setInsertionPointToStart(ifLane.thenBlock());
+    ArrayRef<Value> all(sums);
+    storeEpilogue(b, loc, operands, c32(m), firstColumn,
+                  all.take_front(columnsPerWarp),
+                  spec.gated ? all.drop_front(columnsPerWarp) : ArrayRef<Value>(),
+                  wholeVectors);
+  }
+}
+
+bool gpu_lowering::gemvApplies(const LinearSpec &spec) {
+  int64_t depth = spec.staticDepth();
+  return !ShapedType::isDynamic(depth) && depth % T::chunkElements == 0;
+}
+
+LinearKernel gpu_lowering::buildGemvLinearKernel(OpBuilder &b,
+                                                 Operation *anchor,
+                                                 const LinearSpec &spec) {
+  OpBuilder::InsertionGuard guard(b);
+  gpu::GPUFuncOp func = createKernel(b, anchor, "linear_gemv",
+                                     spec.argumentTypes(b.getContext()), {},
+                                     {T::threads, 1, 1});
+  GemvKernelBuilder(b, anchor->getLoc(), func, spec).build();
+  int64_t columnsPerWarp = spec.gated ? T::rowsPerWarp / 2 : T::rowsPerWarp;
+  return {func, {T::threads, 1, 1}, kGemvMaxRows, T::warps * columnsPerWarp};
+}
