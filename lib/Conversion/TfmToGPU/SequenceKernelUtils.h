@@ -14,6 +14,9 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
+#include <cmath>
+#include <string>
+
 namespace mlir::tfm::gpu_lowering {
 
 /// Arithmetic on index (unsigned) and f32 values, created at `b`'s insertion
@@ -107,29 +110,48 @@ struct KernelMath {
     storeF32(b, loc, value, memref, indices);
   }
 
-  /// 2^x through the SFU (`ex2.approx.ftz.f32`, 2 ulp): the scan's decay
-  /// and the FFT's softer parts need no libdevice call.
-  Value exp2(Value x) const {
-    return LLVM::InlineAsmOp::create(
-               b, loc, b.getF32Type(), ValueRange{x},
-               "ex2.approx.ftz.f32 $0, $1;", "=f,f",
-               /*has_side_effects=*/false, /*is_align_stack=*/false,
-               LLVM::tailcallkind::TailCallKind::None,
-               LLVM::AsmDialectAttr(), ArrayAttr())
-        .getResult(0);
-  }
-  Value exp(Value x) const { return math::ExpOp::create(b, loc, x); }
-  /// max(x, 0) + log1p(e^-|x|), which does not overflow (the CPU form).
+  // Transcendental functions on the SFU (PTX `.approx` instructions): no
+  // libdevice, a few instructions each, and errors far below the 1e-4 the
+  // f32 kernels are held to.
+
+  /// 2^x (ex2.approx.ftz: relative error 2^-22).
+  Value exp2(Value x) const { return approx("ex2.approx.ftz.f32", x); }
+  /// log2(x) (lg2.approx.ftz: absolute error 2^-22.6 on [0.5, 2]).
+  Value log2(Value x) const { return approx("lg2.approx.ftz.f32", x); }
+  /// sin(x), cos(x) (absolute error 2^-20.9 on [−π, π]).
+  Value sin(Value x) const { return approx("sin.approx.f32", x); }
+  Value cos(Value x) const { return approx("cos.approx.f32", x); }
+  Value exp(Value x) const { return exp2(mul(x, f32(M_LOG2E))); }
+  /// max(x, 0) + log1p(e^-|x|), which does not overflow (the CPU's form).
+  /// log1p(y) of y = e^-|x| ∈ (0, 1] is its series below 1/32, where
+  /// log2(1 + y) would lose y's digits, else log2(1 + y)·ln 2.
   Value softplus(Value x) const {
     Value negAbs = arith::MinimumFOp::create(
         b, loc, x, arith::NegFOp::create(b, loc, x));
-    Value tail = math::Log1pOp::create(b, loc, exp(negAbs));
+    Value y = exp(negAbs);
+    Value series = f32(-0.25);
+    for (double coefficient : {1.0 / 3.0, -0.5, 1.0})
+      series = fma(series, y, f32(coefficient));
+    Value tail = select(lt(y, f32(1.0 / 32.0)), mul(series, y),
+                        mul(log2(add(y, f32(1.0))), f32(M_LN2)));
     return add(arith::MaximumFOp::create(b, loc, x, f32(0.0)), tail);
   }
   /// x·sigmoid(x).
   Value silu(Value x) const {
-    Value negExp = exp(arith::NegFOp::create(b, loc, x));
-    return div(x, add(f32(1.0), negExp));
+    return div(x, add(f32(1.0), exp(arith::NegFOp::create(b, loc, x))));
+  }
+
+private:
+  /// The PTX instruction `instruction` of one f32 operand, as inline asm
+  /// (NVVM's intrinsics would reach convert-gpu-to-nvvm as libdevice calls).
+  Value approx(StringRef instruction, Value x) const {
+    std::string text = (instruction + " $0, $1;").str();
+    return LLVM::InlineAsmOp::create(
+               b, loc, b.getF32Type(), ValueRange{x}, text, "=f,f",
+               /*has_side_effects=*/false, /*is_align_stack=*/false,
+               LLVM::tailcallkind::TailCallKind::None,
+               LLVM::AsmDialectAttr(), ArrayAttr())
+        .getResult(0);
   }
 };
 

@@ -133,10 +133,15 @@ public:
   }
 
   /// The chirp e^(sign·πi·t²/n); t² is reduced modulo 2n first, in
-  /// integers, so the angle is below 2π and exact up to f32 rounding.
+  /// integers, then to [−n, n), so the angle is in [−π, π) and exact up to
+  /// f32 rounding.
   std::pair<Value, Value> chirp(Value t, int64_t sign) {
     Value square = m.rem(m.mul(t, t), 2 * plan.n);
-    Value angle = m.mul(indexToF32(square), m.f32(sign * M_PI / plan.n));
+    Value angle = m.mul(indexToF32(square), m.f32(M_PI / plan.n));
+    angle = m.select(m.lt(square, plan.n), angle,
+                     m.sub(angle, m.f32(2.0 * M_PI)));
+    if (sign < 0)
+      angle = arith::NegFOp::create(b, loc, angle);
     return unitComplex(angle);
   }
 
@@ -152,8 +157,7 @@ private:
     return arith::UIToFPOp::create(b, loc, b.getF32Type(), wide);
   }
   std::pair<Value, Value> unitComplex(Value angle) {
-    return {math::CosOp::create(b, loc, angle),
-            math::SinOp::create(b, loc, angle)};
+    return {m.cos(angle), m.sin(angle)};
   }
 
   /// twiddle[j] = e^(−2πi·j/m); the angle j·(2π/m) rounds once in f32.
