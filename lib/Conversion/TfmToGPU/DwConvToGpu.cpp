@@ -87,10 +87,11 @@ public:
       // The output position, row-major over the spatial dims.
       SmallVector<Value> position(spatial);
       Value rest = element;
-      for (int64_t i = spatial - 1; i >= 0; --i) {
+      for (int64_t i = spatial - 1; i > 0; --i) {
         position[i] = m.rem(rest, outputSizes[i]);
         rest = m.div(rest, outputSizes[i]);
       }
+      position[0] = rest;
       Value sum = bias ? m.load(bias, {channel}) : m.f32(0.0);
       sum = accumulateTaps(batch, channel, position, inputSizes, sum);
       SmallVector<Value> at = {batch, channel};
@@ -123,8 +124,8 @@ private:
         x.append(inputAt);
         SmallVector<Value> w = {channel};
         w.append(tapAt);
-        Value term = m.mul(m.load(input, x), m.load(weight, w));
-        return m.add(partial, m.orZero(valid, term));
+        return m.fma(m.orZero(valid, m.load(input, x)), m.load(weight, w),
+                     partial);
       }
       const SpatialDim &dim = dims[i];
       // The input index o·stride + t·dilation − padLow, signed.
