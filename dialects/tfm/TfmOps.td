@@ -486,4 +486,37 @@ def Tfm_SelectiveScanOp : Tfm_InferredOp<"selective_scan", [
   }];
 }
 
+
+//===----------------------------------------------------------------------===//
+// Code generation
+//===----------------------------------------------------------------------===//
+
+def Tfm_KernelLaunchOp : Tfm_Op<"kernel_launch",
+    [DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "a GPU kernel launch on buffers, during bufferization";
+  let description = [{
+    Launches the `gpu.func` `kernel` (in a `gpu.module` of the enclosing
+    module) on a grid of `grid_x * grid_y * grid_z` blocks of `block`
+    threads with `shared_bytes` of dynamic shared memory. The CUDA lowering
+    (tfm-lower-to-gpu) emits it instead of `gpu.launch_func` because it
+    declares its memory effects (it may read and write every buffer
+    argument), which buffer deallocation needs to place frees;
+    tfm-host-loops-to-gpu turns it into `gpu.launch_func` afterwards.
+
+    ```mlir
+    tfm.kernel_launch @tfm_kernels::@rms_norm grid(%rows, %c1, %c1)
+        block [256, 1, 1] shared 0 args(%x, %y : memref<?x4096xbf16>,
+                                               memref<?x4096xbf16>)
+    ```
+  }];
+  let arguments = (ins SymbolRefAttr:$kernel, Index:$grid_x, Index:$grid_y,
+                       Index:$grid_z, DenseI64ArrayAttr:$block,
+                       I64Attr:$shared_bytes, Variadic<AnyType>:$args);
+  let assemblyFormat = [{
+    $kernel `grid` `(` $grid_x `,` $grid_y `,` $grid_z `)` `block` $block
+    `shared` $shared_bytes (`args` `(` $args^ `:` type($args) `)`)? attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // TFM_OPS

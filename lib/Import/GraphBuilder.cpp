@@ -12,8 +12,10 @@
 using namespace mlir;
 using namespace mlir::tfm;
 
-GraphBuilder::GraphBuilder(MLIRContext &context, llvm::StringRef file)
-    : loc(FileLineColLoc::get(&context, file, 0, 0)), b(&context) {
+GraphBuilder::GraphBuilder(MLIRContext &context, llvm::StringRef file,
+                           Type storageType)
+    : loc(FileLineColLoc::get(&context, file, 0, 0)), b(&context),
+      storageType(storageType) {
   context.loadDialect<TfmDialect, func::FuncDialect, arith::ArithDialect,
                       linalg::LinalgDialect, math::MathDialect, scf::SCFDialect,
                       tensor::TensorDialect>();
@@ -22,7 +24,17 @@ GraphBuilder::GraphBuilder(MLIRContext &context, llvm::StringRef file)
 }
 
 RankedTensorType GraphBuilder::tensorType(llvm::ArrayRef<int64_t> shape) {
-  return RankedTensorType::get(shape, b.getF32Type());
+  return RankedTensorType::get(shape, storageType);
+}
+
+/// `value` as the float type `to` (extf, truncf or itself).
+static Value castFloat(OpBuilder &b, Location loc, Value value, Type to) {
+  Type from = value.getType();
+  if (from == to)
+    return value;
+  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+    return arith::ExtFOp::create(b, loc, to, value);
+  return arith::TruncFOp::create(b, loc, to, value);
 }
 
 Value GraphBuilder::beginForward() {
@@ -37,6 +49,23 @@ Value GraphBuilder::beginForward() {
 void GraphBuilder::endForward(Value output, llvm::StringRef architecture,
                               int64_t vocabSize, int64_t maxPositions,
                               bool logits) {
+  // The C API returns f32 whatever the storage.
+  if (!storageType.isF32()) {
+    auto type = cast<RankedTensorType>(output.getType());
+    Value init = tensor::EmptyOp::create(b, loc, sizes(output), b.getF32Type());
+    output = linalg::GenericOp::create(
+                 b, loc, TypeRange{init.getType()}, ValueRange{output},
+                 ValueRange{init},
+                 SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(
+                                               type.getRank())),
+                 SmallVector<utils::IteratorType>(
+                     type.getRank(), utils::IteratorType::parallel),
+                 [&](OpBuilder &nb, Location l, ValueRange args) {
+                   linalg::YieldOp::create(
+                       nb, l, castFloat(nb, l, args[0], nb.getF32Type()));
+                 })
+                 .getResult(0);
+  }
   func::ReturnOp::create(b, loc, output);
   forward.setFunctionType(
       b.getFunctionType(forward.getArgumentTypes(), {output.getType()}));
@@ -93,7 +122,7 @@ Value GraphBuilder::emptyLike(Value x, llvm::ArrayRef<int64_t> permutation) {
     to = from;
   for (int64_t d : permutation)
     to.push_back(from[d]);
-  return tensor::EmptyOp::create(b, loc, to, b.getF32Type());
+  return tensor::EmptyOp::create(b, loc, to, storageType);
 }
 
 Value GraphBuilder::embedding(Value table, Value ids) {
@@ -146,7 +175,14 @@ elementwise(OpBuilder &b, Location loc, Value like,
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
       iterators, [&](OpBuilder &nested, Location l, ValueRange args) {
-        linalg::YieldOp::create(nested, l, body(nested, l, args.drop_back()));
+        // Arithmetic in f32 whatever the storage type.
+        SmallVector<Value> wide;
+        for (Value arg : args.drop_back())
+          wide.push_back(castFloat(nested, l, arg, nested.getF32Type()));
+        Value result = body(nested, l, wide);
+        linalg::YieldOp::create(nested, l,
+                                castFloat(nested, l, result,
+                                          args.back().getType()));
       });
   return generic.getResult(0);
 }
@@ -302,7 +338,8 @@ Value GraphBuilder::ropeWithFrequencies(
     frequencies.push_back(inverseFrequencies[c % half]);
   Value frequency = arith::ConstantOp::create(
       b, loc,
-      DenseElementsAttr::get(tensorType({width}), ArrayRef(frequencies)));
+      DenseElementsAttr::get(RankedTensorType::get({width}, b.getF32Type()),
+                             ArrayRef(frequencies)));
 
   // cos(angle) and ±sin(angle), [seq, d]: with rotate_half, channel c gets
   // x[c]·cos − x[c + d/2]·sin for c < d/2 and x[c]·cos + x[c − d/2]·sin
@@ -351,11 +388,16 @@ Value GraphBuilder::ropeWithFrequencies(
                                   arith::ConstantIndexOp::create(nb, l, half));
         partner.push_back(arith::RemUIOp::create(
             nb, l, channel, arith::ConstantIndexOp::create(nb, l, width)));
-        Value other = tensor::ExtractOp::create(nb, l, x, partner);
+        Type f32 = nb.getF32Type();
+        Value other = castFloat(
+            nb, l, tensor::ExtractOp::create(nb, l, x, partner), f32);
         Value sum = arith::AddFOp::create(
-            nb, l, arith::MulFOp::create(nb, l, args[0], args[1]),
+            nb, l,
+            arith::MulFOp::create(nb, l, castFloat(nb, l, args[0], f32),
+                                  args[1]),
             arith::MulFOp::create(nb, l, other, args[2]));
-        linalg::YieldOp::create(nb, l, sum);
+        linalg::YieldOp::create(nb, l,
+                                castFloat(nb, l, sum, args[3].getType()));
       });
   return rotated.getResult(0);
 }

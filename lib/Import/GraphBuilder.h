@@ -33,8 +33,9 @@ namespace mlir::tfm {
 class GraphBuilder {
 public:
   /// Loads the dialects models use; `file` names the model file in
-  /// locations.
-  GraphBuilder(MLIRContext &context, llvm::StringRef file);
+  /// locations. Weights and activations are stored as `storageType` (f32,
+  /// bf16 or f16); elementwise arithmetic is f32 whatever the storage.
+  GraphBuilder(MLIRContext &context, llvm::StringRef file, Type storageType);
 
   OpBuilder &builder() { return b; }
   ModuleOp module() { return *moduleOp; }
@@ -47,6 +48,7 @@ public:
   void endForward(Value output, llvm::StringRef architecture, int64_t vocabSize,
                   int64_t maxPositions, bool logits);
 
+  /// A tensor of the storage type.
   RankedTensorType tensorType(llvm::ArrayRef<int64_t> shape);
 
   /// A named weight of @forward; `transposed` when the file stores the
@@ -118,6 +120,7 @@ private:
 
   OwningOpRef<ModuleOp> moduleOp;
   OpBuilder b;
+  Type storageType;
   func::FuncOp forward;
   llvm::DenseMap<std::pair<Value, int64_t>, Value> dims;
   llvm::DenseMap<int64_t, Value> constants;

@@ -95,7 +95,9 @@ tfm::importModel(MLIRContext &context, llvm::StringRef path,
         "{0}: $: expected a JSON object, got {1}", path, describeJson(*json)));
 
   ConfigReader config(*root, path);
-  GraphBuilder graph(context, path);
+  GraphBuilder graph(context, path,
+                     options.storageType ? options.storageType
+                                         : Float32Type::get(&context));
   if (!config.has("format")) {
     importHuggingFace(*root, config, graph, options);
   } else if (std::string format = config.string("format", "");

@@ -71,9 +71,9 @@ static void addKernelCompilation(OpPassManager &pm,
   kernels.addPass(createLowerAffinePass());
   kernels.addPass(createSCFToControlFlowPass());
   // No libdevice without the CUDA SDK: transcendental functions become
-  // polynomials, the rest LLVM intrinsics NVPTX implements (sqrt, fma...).
+  // polynomials, the rest PTX instructions (sqrt, fma, cvt...).
   kernels.addPass(createTfmApproximateMath());
-  kernels.addPass(createConvertMathToLLVMPass());
+  kernels.addPass(createTfmMathToPtx());
   kernels.addPass(memref::createExpandStridedMetadataPass());
   kernels.addPass(createLowerAffinePass());
   ConvertGpuOpsToNVVMOpsOptions nvvm;

@@ -33,6 +33,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The subset of the CUDA driver API used here, declared from its
@@ -322,6 +323,39 @@ void *tfm_cuda_upload(const void *host, int64_t bytes) {
   if (device)
     check(cu.memcpyHtoD((CUdeviceptr)(uintptr_t)device, host, (size_t)bytes),
           "cuMemcpyHtoD");
+  return device;
+}
+
+/* bf16 (is_bf16) or f16 bits of an f32, rounded to nearest even. */
+static uint16_t narrow(float value, int is_bf16) {
+  uint32_t bits;
+  memcpy(&bits, &value, sizeof bits);
+  if (is_bf16) {
+    if ((bits & 0x7fffffffu) > 0x7f800000u) /* NaN stays NaN */
+      return (uint16_t)((bits >> 16) | 0x40);
+    return (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+  }
+  _Float16 half = (_Float16)value;
+  uint16_t out;
+  memcpy(&out, &half, sizeof out);
+  return out;
+}
+
+/* Copies `count` f32 values to a fresh device buffer as bf16 or f16. */
+void *tfm_cuda_upload_narrowed(const float *host, int64_t count,
+                               int32_t is_bf16) {
+  if (failed())
+    return NULL;
+  uint16_t *narrowed = malloc((size_t)count * sizeof *narrowed);
+  if (!narrowed) {
+    set_error("CUDA runtime: out of host memory narrowing %lld weights",
+              (long long)count);
+    return NULL;
+  }
+  for (int64_t i = 0; i < count; ++i)
+    narrowed[i] = narrow(host[i], is_bf16);
+  void *device = tfm_cuda_upload(narrowed, count * (int64_t)sizeof *narrowed);
+  free(narrowed);
   return device;
 }
 

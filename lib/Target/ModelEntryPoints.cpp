@@ -63,11 +63,16 @@ FailureOr<ModelSignature> tfm::analyzeModel(ModuleOp module,
     auto weightName = func.getArgAttrOfType<StringAttr>(i, "tfm.weight");
     auto type = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
     if (!weightName || !type || !type.hasStaticShape() ||
-        !type.getElementType().isF32())
+        !isa<Float32Type, BFloat16Type, Float16Type>(type.getElementType()))
       return func.emitError()
              << "argument " << i << " of @" << entry
-             << " is not an f32 weight of static shape marked tfm.weight "
-                "(run tfm-weights-to-arguments)";
+             << " is not an f32, bf16 or f16 weight of static shape marked "
+                "tfm.weight (run tfm-weights-to-arguments)";
+    Type storage = type.getElementType();
+    if (i == 1)
+      signature.storage = storage.isF32()    ? WeightStorage::F32
+                          : storage.isBF16() ? WeightStorage::BF16
+                                             : WeightStorage::F16;
     ModelWeight weight;
     weight.stored.name = weightName.str();
     llvm::ArrayRef<int64_t> shape = type.getShape();
@@ -134,8 +139,8 @@ private:
   /// buffer, as the lowered function takes each memref.
   void appendMemref(SmallVectorImpl<llvm::Value *> &args, llvm::Value *pointer,
                     llvm::ArrayRef<llvm::Value *> sizes);
-  /// The bytes of weight `index` as the model reads it (f32, stacked).
-  int64_t weightBytes(size_t index) const;
+  /// The element count of weight `index` as the model reads it (stacked).
+  int64_t weightElements(size_t index) const;
   /// CUDA: copies every weight of `model` to the GPU once, at create;
   /// on failure destroys the model and returns 1 from create.
   void uploadWeights(llvm::Function *create, llvm::Value *model);
@@ -303,12 +308,12 @@ void ModelApiBuilder::appendMemref(SmallVectorImpl<llvm::Value *> &args,
   args.append(strides.begin(), strides.end());
 }
 
-int64_t ModelApiBuilder::weightBytes(size_t index) const {
+int64_t ModelApiBuilder::weightElements(size_t index) const {
   const ModelWeight &weight = signature.weights[index];
-  int64_t bytes = sizeof(float) * std::max<int64_t>(weight.stack, 1);
+  int64_t count = std::max<int64_t>(weight.stack, 1);
   for (int64_t size : weight.stored.shape)
-    bytes *= size;
-  return bytes;
+    count *= size;
+  return count;
 }
 
 llvm::Value *ModelApiBuilder::runtimeCall(llvm::StringRef name,
@@ -355,12 +360,20 @@ void ModelApiBuilder::uploadWeights(llvm::Function *create,
   llvm::Value *device =
       runtimeCall("tfm_rt_model_device_weights", ptr, {model});
   // After a failed copy the runtime makes the rest no-ops (NULL results).
+  // The loader gives f32; bf16/f16 storage is narrowed on the way.
   for (size_t i = 0; i < signature.weights.size(); ++i) {
     llvm::Value *data =
         b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, host, i));
-    b.CreateStore(runtimeCall("tfm_cuda_upload", ptr,
-                              {data, b.getInt64(weightBytes(i))}),
-                  b.CreateConstInBoundsGEP1_64(ptr, device, i));
+    llvm::Value *count = b.getInt64(weightElements(i));
+    llvm::Value *copy =
+        signature.storage == WeightStorage::F32
+            ? runtimeCall("tfm_cuda_upload", ptr,
+                          {data, b.CreateMul(count, b.getInt64(4))})
+            : runtimeCall("tfm_cuda_upload_narrowed", ptr,
+                          {data, count,
+                           b.getInt32(signature.storage ==
+                                      WeightStorage::BF16)});
+    b.CreateStore(copy, b.CreateConstInBoundsGEP1_64(ptr, device, i));
   }
   llvm::Value *finished = runtimeCall("tfm_cuda_finish", i32, {});
   b.CreateCondBr(b.CreateICmpNE(finished, b.getInt32(0)), fail, uploaded);

@@ -78,6 +78,7 @@ struct Options {
   Target target = Target::Cpu;
   std::string gpuArch = "sm_90";
   // Models only.
+  std::string dtype; ///< storage: f32, bf16, f16; empty: the target's default
   std::string weights;
   bool embedWeights = false;
   std::optional<int64_t> randomSeed;
@@ -222,6 +223,14 @@ loadModel(MLIRContext &context, const Options &options,
   }
   tfm::ImportOptions importOptions;
   importOptions.weights = weights ? &*weights : nullptr;
+  // CUDA stores bf16 by default (tensor cores); the CPU computes in f32.
+  std::string dtype = !options.dtype.empty()              ? options.dtype
+                      : options.target == Target::Cuda ? "bf16"
+                                                       : "f32";
+  Builder types(&context);
+  importOptions.storageType = dtype == "bf16"  ? Type(types.getBF16Type())
+                              : dtype == "f16" ? Type(types.getF16Type())
+                                               : Type(types.getF32Type());
   auto imported = tfm::importModel(context, options.input, importOptions);
   if (!imported) {
     fail(llvm::toString(imported.takeError()));
@@ -256,6 +265,11 @@ bool checkInputKind(const Options &options, bool model) {
       return !fail("--name: '" + options.name + "' is not a C identifier");
     if (options.embedWeights && options.weights.empty())
       return !fail("--embed-weights needs the checkpoint: --weights FILE");
+    if (options.target == Target::Cpu && !options.dtype.empty() &&
+        options.dtype != "f32")
+      return !fail("--dtype=" + options.dtype +
+                   ": the CPU target computes and stores f32; bf16 and f16 "
+                   "storage are for --target=cuda");
     return true;
   }
   const char *modelFlag = options.emit == Emit::Import ? "--emit=import"
@@ -264,6 +278,7 @@ bool checkInputKind(const Options &options, bool model) {
                           : options.embedWeights       ? "--embed-weights"
                           : options.randomSeed         ? "--random-weights"
                           : !options.name.empty()      ? "--name"
+                          : !options.dtype.empty()     ? "--dtype"
                                                        : nullptr;
   if (modelFlag)
     return !fail(fmt::format("{} applies to model files (config.json); '{}' "
@@ -583,6 +598,11 @@ int main(int argc, char **argv) {
                  "With --target=cuda: the GPU architecture, sm_80 or sm_90 "
                  "(default)")
       ->check(CLI::IsMember({"sm_80", "sm_90"}));
+  app.add_option("--dtype", options.dtype,
+                 "Models: how weights and activations are stored: f32, bf16 "
+                 "or f16 (default: bf16 with --target=cuda, f32 on the CPU); "
+                 "arithmetic accumulates in f32")
+      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
   app.add_option("--cpu", options.codegen.cpu,
                  "Target CPU (default: the host CPU and its features)");
   app.add_option("--target-triple", options.codegen.triple,

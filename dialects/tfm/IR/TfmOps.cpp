@@ -689,5 +689,31 @@ LogicalResult SelectiveScanOp::verify() {
       {"u", "A", "B", "D", "z", "delta_bias"});
 }
 
+//===----------------------------------------------------------------------===//
+// KernelLaunchOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult KernelLaunchOp::verify() {
+  if (getBlock().size() != 3 ||
+      llvm::any_of(getBlock(), [](int64_t size) { return size < 1; }))
+    return emitOpError("expects a block of three positive sizes, got [")
+           << getBlock() << "]";
+  if (getSharedBytes() < 0)
+    return emitOpError("expects non-negative shared_bytes, got ")
+           << getSharedBytes();
+  return success();
+}
+
+void KernelLaunchOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  for (OpOperand &operand : getArgsMutable()) {
+    if (!isa<BaseMemRefType>(operand.get().getType()))
+      continue;
+    effects.emplace_back(MemoryEffects::Read::get(), &operand);
+    effects.emplace_back(MemoryEffects::Write::get(), &operand);
+  }
+}
+
 #define GET_OP_CLASSES
 #include "tfm/TfmOps.cpp.inc"

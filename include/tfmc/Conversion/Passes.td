@@ -47,8 +47,9 @@ def TfmLowerToLinalg : Pass<"tfm-lower-to-linalg"> {
 def TfmLowerToGpu : Pass<"tfm-lower-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Lower tfm ops to launches of CUDA kernels built for them";
   let description = [{
-    Replaces every tfm op except `tfm.weight` by a `gpu.launch_func` of a
-    kernel designed for the GPU, in a `gpu.module @tfm_kernels`: operands
+    Replaces every tfm op except `tfm.weight` by a launch
+    (`tfm.kernel_launch`, later `gpu.launch_func`) of a kernel designed for
+    the GPU, in a `gpu.module @tfm_kernels`: operands
     become buffers (`bufferization.to_buffer`), the result a fresh buffer
     (device memory in the CUDA pipeline) that the kernel writes.
 
@@ -68,8 +69,8 @@ def TfmLowerToGpu : Pass<"tfm-lower-to-gpu", "::mlir::ModuleOp"> {
     // becomes
     %xb = bufferization.to_buffer %x : tensor<?x64xbf16> to memref<?x64xbf16>
     %yb = memref.alloc(%n) : memref<?x64xbf16>
-    gpu.launch_func @tfm_kernels::@activation blocks in (%g, %c1, %c1)
-        threads in (%c256, %c1, %c1) args(%xb : memref<?x64xbf16>, ...)
+    tfm.kernel_launch @tfm_kernels::@activation grid(%g, %c1, %c1)
+        block [256, 1, 1] shared 0 args(%xb, ... : memref<?x64xbf16>, ...)
     %y = bufferization.to_tensor %yb restrict writable : ...
     ```
 
@@ -112,6 +113,30 @@ def TfmHostLoopsToGpu : Pass<"tfm-host-loops-to-gpu", "::mlir::ModuleOp"> {
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def TfmMathToPtx : Pass<"tfm-math-to-ptx"> {
+  let summary = "Lower f32 math ops in kernels to PTX instructions (no libdevice)";
+  let description = [{
+    Without the CUDA SDK there is no libdevice, and `convert-gpu-to-nvvm`
+    would turn the math ops it knows into calls to it. After
+    `tfm-approximate-math` has made the transcendental functions
+    polynomials, this pass turns what PTX has an instruction for into that
+    instruction (inline PTX on f32 and f64; vectors element by element): sqrt
+    (`sqrt.rn`), rsqrt, abs, floor/ceil/roundeven/trunc (`cvt.r*i`), round,
+    exp2 (`ex2.approx`, f32), fma; copysign (f32) through the sign bit. Any
+    math op left
+    is an error naming it.
+
+    ```mlir
+    %r = math.sqrt %x : f32
+    // becomes
+    %r = llvm.inline_asm "sqrt.rn.f32 $0, $1;", "=f,f" %x : (f32) -> f32
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def TfmApproximateMath : Pass<"tfm-approximate-math"> {

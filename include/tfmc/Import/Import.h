@@ -29,6 +29,9 @@ struct ImportOptions {
   /// The weights the model will run with, when known at compile time: they
   /// settle what a config leaves open (whether a BertModel has its pooler).
   const SafetensorsFile *weights = nullptr;
+  /// How weights and activations are stored: f32, bf16 or f16 (null: f32).
+  /// Elementwise arithmetic is f32 either way; the output is f32.
+  Type storageType;
 };
 
 /// Reads the model file at `path` and builds its tfm IR. Errors name the

@@ -44,11 +44,15 @@ struct ModelWeight {
   int64_t stack = 0;
 };
 
+/// How the compiled model stores its weights (the loader reads f32).
+enum class WeightStorage { F32, BF16, F16 };
+
 struct ModelSignature {
   std::string name;         ///< the C prefix: NAME_create, ...
   std::string entry;        ///< the function computing the output
   std::string architecture; ///< for the header
   std::vector<ModelWeight> weights;
+  WeightStorage storage = WeightStorage::F32;
   int64_t vocabSize = 0;    ///< token ids lie in [0, vocabSize)
   int64_t outputSize = 0;   ///< the output is [batch, seq, outputSize]
   int64_t maxPositions = 0; ///< the longest sequence; 0 when unbounded

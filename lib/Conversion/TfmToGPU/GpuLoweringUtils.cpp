@@ -105,16 +105,34 @@ void gpu_lowering::launchKernel(OpBuilder &b, Location loc,
                                 std::array<Value, 3> grid,
                                 std::array<int64_t, 3> blockSize,
                                 int64_t dynamicSharedBytes, ValueRange args) {
-  gpu::KernelDim3 gridDim{grid[0], grid[1], grid[2]};
-  gpu::KernelDim3 blockDim{indexConstant(b, loc, blockSize[0]),
-                           indexConstant(b, loc, blockSize[1]),
-                           indexConstant(b, loc, blockSize[2])};
-  Value shared =
-      dynamicSharedBytes
-          ? Value(arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                               dynamicSharedBytes))
-          : Value();
-  gpu::LaunchFuncOp::create(b, loc, kernel, gridDim, blockDim, shared, args);
+  auto module = kernel->getParentOfType<gpu::GPUModuleOp>();
+  auto symbol = SymbolRefAttr::get(
+      module.getNameAttr(), {FlatSymbolRefAttr::get(kernel.getNameAttr())});
+  KernelLaunchOp::create(b, loc, symbol, grid[0], grid[1], grid[2],
+                         b.getDenseI64ArrayAttr(blockSize),
+                         b.getI64IntegerAttr(dynamicSharedBytes), args);
+}
+
+void gpu_lowering::lowerKernelLaunch(RewriterBase &rewriter,
+                                     KernelLaunchOp launch) {
+  Location loc = launch.getLoc();
+  rewriter.setInsertionPoint(launch);
+  auto kernel = SymbolTable::lookupNearestSymbolFrom<gpu::GPUFuncOp>(
+      launch, launch.getKernel());
+  ArrayRef<int64_t> block = launch.getBlock();
+  gpu::KernelDim3 gridDim{launch.getGridX(), launch.getGridY(),
+                          launch.getGridZ()};
+  gpu::KernelDim3 blockDim{indexConstant(rewriter, loc, block[0]),
+                           indexConstant(rewriter, loc, block[1]),
+                           indexConstant(rewriter, loc, block[2])};
+  Value shared = launch.getSharedBytes()
+                     ? Value(arith::ConstantIntOp::create(
+                           rewriter, loc, rewriter.getI32Type(),
+                           launch.getSharedBytes()))
+                     : Value();
+  gpu::LaunchFuncOp::create(rewriter, loc, kernel, gridDim, blockDim, shared,
+                            launch.getArgs());
+  rewriter.eraseOp(launch);
 }
 
 Value gpu_lowering::ceilDiv(OpBuilder &b, Location loc, Value a,

@@ -73,10 +73,14 @@ Value tensorOf(OpBuilder &b, Location loc, Value buffer);
 SmallVector<Value> dimsOf(OpBuilder &b, Location loc, Value tensor);
 
 /// Launches `kernel` on a grid of `grid` blocks (index values) of
-/// `blockSize` threads with `dynamicSharedBytes` of dynamic shared memory.
+/// `blockSize` threads with `dynamicSharedBytes` of dynamic shared memory,
+/// as a tfm.kernel_launch (whose memory effects buffer deallocation needs).
 void launchKernel(OpBuilder &b, Location loc, gpu::GPUFuncOp kernel,
                   std::array<Value, 3> grid, std::array<int64_t, 3> blockSize,
                   int64_t dynamicSharedBytes, ValueRange args);
+
+/// Replaces a tfm.kernel_launch by the gpu.launch_func it stands for.
+void lowerKernelLaunch(RewriterBase &rewriter, KernelLaunchOp launch);
 
 /// ceil(a / b) on index values.
 Value ceilDiv(OpBuilder &b, Location loc, Value a, int64_t divisor);

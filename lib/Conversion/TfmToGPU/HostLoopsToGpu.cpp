@@ -127,6 +127,11 @@ struct TfmHostLoopsToGpuPass
       });
       for (scf::ParallelOp loop : outermost)
         launchParallelLoop(rewriter, loop);
+      // Deallocation is placed: launches become gpu.launch_func.
+      SmallVector<KernelLaunchOp> launches;
+      func.walk([&](KernelLaunchOp launch) { launches.push_back(launch); });
+      for (KernelLaunchOp launch : launches)
+        lowerKernelLaunch(rewriter, launch);
     }
   }
 };

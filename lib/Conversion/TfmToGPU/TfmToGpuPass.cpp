@@ -32,14 +32,16 @@ struct TfmLowerToGpuPass : tfm::impl::TfmLowerToGpuBase<TfmLowerToGpuPass> {
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
     SmallVector<Operation *> tfmOps;
     getOperation()->walk([&](Operation *op) {
-      if (isa<TfmDialect>(op->getDialect()) && !isa<WeightOp>(op))
+      if (isa<TfmDialect>(op->getDialect()) &&
+          !isa<WeightOp, KernelLaunchOp>(op))
         tfmOps.push_back(op);
     });
     (void)applyOpPatternsGreedily(tfmOps, std::move(patterns), config);
 
     // Whatever is left has no CUDA kernel (or not for this variant).
     WalkResult left = getOperation()->walk([](Operation *op) {
-      if (!isa<TfmDialect>(op->getDialect()) || isa<WeightOp>(op))
+      if (!isa<TfmDialect>(op->getDialect()) ||
+          isa<WeightOp, KernelLaunchOp>(op))
         return WalkResult::advance();
       op->emitError() << "'" << op->getName()
                       << "' has no CUDA kernel for this variant (operand "
