@@ -44,9 +44,11 @@ static constexpr int64_t kChannelsPerBlock = 128;
 /// The largest state kept in registers; a dynamic N is dispatched to the
 /// first of these capacities that holds it.
 static constexpr int64_t kRegisterStateCapacities[] = {16, 64};
-/// Blocks the segment count aims for: several per SM, so that one block's
-/// loads overlap another's steps.
-static constexpr int64_t kTargetBlocks = 1024;
+/// Blocks the segment count aims for: two per SM of an H200 (132 SMs), so
+/// that one block's loads overlap the other's steps. More segments would
+/// not run faster: the steps are bound by the SFU's ex2 throughput once
+/// every SM is busy, and each segment adds to the carry across segments.
+static constexpr int64_t kTargetBlocks = 2 * 132;
 static constexpr double kLog2E = 1.4426950408889634;
 
 namespace {
@@ -524,14 +526,16 @@ private:
                   bool softplus) const {
     KernelMath m(rewriter, loc);
     int64_t steps = layout.chunkSteps();
-    // Segments: enough for kTargetBlocks blocks, whole chunks each, at
-    // least one (L may be 0). The state in memory takes one.
+    // Segments: about kTargetBlocks blocks (one segment when the channels
+    // alone come close), whole chunks each, at least one (L may be 0). The
+    // state in memory takes one.
     host.segmentCount = m.index(1);
     host.segmentLength = m.max(host.length, 1);
     if (layout.inRegisters()) {
       Value chunks = m.max(m.ceilDiv(host.length, steps), 1);
-      Value wanted = m.min(
-          m.ceilDiv(m.index(kTargetBlocks), grid.blocksPerSegment), chunks);
+      Value wanted =
+          m.min(m.max(m.div(m.index(kTargetBlocks), grid.blocksPerSegment), 1),
+                chunks);
       host.segmentLength = m.mul(m.ceilDiv(chunks, wanted), steps);
       host.segmentCount =
           m.max(m.ceilDiv(host.length, host.segmentLength), 1);
