@@ -48,6 +48,17 @@ if ((build_tfmc)); then
     exit 1
   }
 fi
+# A private copy: other engineers relink the shared build while this runs.
+host_build=$(mktemp -d)
+trap 'rm -rf "$host_build"' EXIT
+# (no lock here: callers may hold it around this script; a copy taken
+# mid-link does not run, so check and retry).
+for attempt in 1 2 3 4 5 6; do
+  cp "$tfmc" "$host_build/tfmc" 2>/dev/null && "$host_build/tfmc" --help > /dev/null 2>&1 && break
+  ((attempt == 6)) && { echo "cannot copy a working $tfmc" >&2; exit 1; }
+  sleep 10
+done
+tfmc=$host_build/tfmc
 tfmc_help=$("$tfmc" --help 2>/dev/null)
 if [[ $tfmc_help != *--target* ]]; then
   echo "gpu-build.sh: $tfmc has no --target option: no CUDA target yet" >&2
@@ -59,8 +70,6 @@ model_dtypes=(default)
 
 rm -rf "$out/lib" "$out/models" "$out/logs" "$out/cases.tsv" "$out/BUILD_INFO"
 mkdir -p "$out/lib/e2e" "$out/lib/gpu" "$out/models" "$out/logs"
-host_build=$(mktemp -d)
-trap 'rm -rf "$host_build"' EXIT
 printf 'case\tkind\tdtype\ttol\tlibrary\tchecker\tsymbol\tstatus\tnote\n' > "$out/cases.tsv"
 # What was built, for the record of a run (the device gets no .git).
 printf 'built %s from %s%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \

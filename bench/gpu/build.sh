@@ -21,6 +21,18 @@ if [[ ${1:-} != --no-build ]]; then
   }
 fi
 
+# A private copy: other engineers relink the shared build while this runs.
+private=$(mktemp -d)
+trap 'rm -rf "$private"' EXIT
+# (no lock here: callers may hold it around this script; a copy taken
+# mid-link does not run, so check and retry).
+for attempt in 1 2 3 4 5 6; do
+  cp "$tfmc" "$private/tfmc" 2>/dev/null && "$private/tfmc" --help > /dev/null 2>&1 && break
+  ((attempt == 6)) && { echo "cannot copy a working $tfmc" >&2; exit 1; }
+  sleep 10
+done
+tfmc=$private/tfmc
+
 rm -rf "$out"
 mkdir -p "$out"
 # What was built, for the record of a run (the device gets no .git).
