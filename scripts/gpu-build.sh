@@ -9,6 +9,9 @@
 #              (names: e2e/attention, gpu/NAME, model/tiny_llama, ...)
 # --no-build   use the tfmc already built instead of building it
 #
+# It takes the build lock itself while it builds: do not run it under
+# flock /tmp/tfmc-build.lock (that deadlocks).
+#
 # Writes .gpu/ (git-ignored; carried to the device machine), leaving
 # .gpu/bench (bench/gpu/build.sh) alone:
 #   lib/e2e/NAME.so     test/e2e/NAME.mlir (f32), checked by test/e2e/NAME.py
