@@ -72,8 +72,8 @@ static std::optional<ResidentRowPlan> planResidentRows(int64_t length,
                            static_cast<int64_t>(llvm::divideCeil(runs, kWarp)),
                            kRowsPerWarpBlock};
   int64_t threads = std::min<int64_t>(
-      kMaxBlock, llvm::alignTo(llvm::divideCeil(runs, kTargetRunsPerThread),
-                               kWarp));
+      kMaxBlock,
+      llvm::alignTo(llvm::divideCeil(runs, kTargetRunsPerThread), kWarp));
   int64_t runsPerThread = llvm::divideCeil(runs, threads);
   if (runsPerThread > kMaxRunsPerThread)
     return std::nullopt;
@@ -104,8 +104,7 @@ static Value rsqrtOfMeanPlusEps(OpBuilder &b, Location loc, Value meanSquare,
                                 const NormSpec &spec) {
   return math::RsqrtOp::create(
       b, loc,
-      arith::AddFOp::create(b, loc, meanSquare,
-                            f32Constant(b, loc, spec.eps)));
+      arith::AddFOp::create(b, loc, meanSquare, f32Constant(b, loc, spec.eps)));
 }
 
 /// Statistics from the sums of (x − shift) and (x − shift)² over `count`
@@ -165,7 +164,7 @@ static void buildResidentRowKernel(OpBuilder &b, Location loc,
                               indexConstant(b, loc, plan.rowsPerBlock)),
         arith::DivUIOp::create(b, loc, tid, warpSize));
   }
-  // Uniform across each warp (a block with a row per block), as the
+  // Uniform across each warp (the block, when it holds one row), as the
   // reductions need; false only past the last row, or with no rows at all.
   Value rowInBounds =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
@@ -186,85 +185,88 @@ static void buildResidentRowKernel(OpBuilder &b, Location loc,
   for (Value buffer : {scale, shift})
     if (buffer)
       buffers.push_back(buffer);
-  emitRunAccessVariants(b, loc, buffers, width, elementType, [&](bool vectorized) {
-    // Run k of this thread is run k·threadsPerRow + lane of the row; only
-    // the last k can pass the row's end.
-    SmallVector<Value> columns, valid;
-    for (int64_t k = 0; k < plan.runsPerThread; ++k) {
-      Value run = arith::AddIOp::create(
-          b, loc, lane, indexConstant(b, loc, k * plan.threadsPerRow));
-      columns.push_back(
-          arith::MulIOp::create(b, loc, run, indexConstant(b, loc, width)));
-      valid.push_back((k + 1) * plan.threadsPerRow > runsInRow
-                          ? Value(arith::CmpIOp::create(
-                                b, loc, arith::CmpIPredicate::ult, run,
-                                indexConstant(b, loc, runsInRow)))
-                          : Value());
-    }
-    auto load = [&](Value buffer, ValueRange indices, Value isValid) -> Value {
-      if (!isValid)
-        return loadRun(b, loc, buffer, indices, width, vectorized);
-      auto ifValid = scf::IfOp::create(b, loc, TypeRange{runType}, isValid,
-                                       /*withElseRegion=*/true);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifValid.thenBlock());
-      scf::YieldOp::create(
-          b, loc, loadRun(b, loc, buffer, indices, width, vectorized));
-      b.setInsertionPointToStart(ifValid.elseBlock());
-      scf::YieldOp::create(b, loc, zeroRun);
-      return ifValid.getResult(0);
-    };
-    SmallVector<Value> xs;
-    for (int64_t k = 0; k < plan.runsPerThread; ++k)
-      xs.push_back(load(input, {row, columns[k]}, valid[k]));
+  emitRunAccessVariants(
+      b, loc, buffers, width, elementType, [&](bool vectorized) {
+        // Run k of this thread is run k·threadsPerRow + lane of the row; only
+        // the last k can pass the row's end.
+        SmallVector<Value> columns, valid;
+        for (int64_t k = 0; k < plan.runsPerThread; ++k) {
+          Value run = arith::AddIOp::create(
+              b, loc, lane, indexConstant(b, loc, k * plan.threadsPerRow));
+          columns.push_back(
+              arith::MulIOp::create(b, loc, run, indexConstant(b, loc, width)));
+          valid.push_back((k + 1) * plan.threadsPerRow > runsInRow
+                              ? Value(arith::CmpIOp::create(
+                                    b, loc, arith::CmpIPredicate::ult, run,
+                                    indexConstant(b, loc, runsInRow)))
+                              : Value());
+        }
+        auto load = [&](Value buffer, ValueRange indices,
+                        Value isValid) -> Value {
+          if (!isValid)
+            return loadRun(b, loc, buffer, indices, width, vectorized);
+          auto ifValid = scf::IfOp::create(b, loc, TypeRange{runType}, isValid,
+                                           /*withElseRegion=*/true);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(ifValid.thenBlock());
+          scf::YieldOp::create(
+              b, loc, loadRun(b, loc, buffer, indices, width, vectorized));
+          b.setInsertionPointToStart(ifValid.elseBlock());
+          scf::YieldOp::create(b, loc, zeroRun);
+          return ifValid.getResult(0);
+        };
+        SmallVector<Value> xs;
+        for (int64_t k = 0; k < plan.runsPerThread; ++k)
+          xs.push_back(load(input, {row, columns[k]}, valid[k]));
 
-    auto threadSum = [&](ArrayRef<Value> runs, bool squares) {
-      Value sum = f32Constant(b, loc, 0.0);
-      for (Value run : runs) {
-        Value term = squares ? arith::MulFOp::create(b, loc, run, run) : run;
-        sum = arith::AddFOp::create(b, loc, sum, sumOf(b, loc, term));
-      }
-      return sum;
-    };
-    Value countF = indexToF32(b, loc, indexConstant(b, loc, length));
-    Statistics stats;
-    SmallVector<Value> centered(xs);
-    if (spec.centered()) {
-      stats.mean = arith::DivFOp::create(
-          b, loc, rowTotal(threadSum(xs, /*squares=*/false)), countF);
-      Value meanRun = splat(b, loc, stats.mean, width);
-      for (int64_t k = 0; k < plan.runsPerThread; ++k) {
-        centered[k] = arith::SubFOp::create(b, loc, xs[k], meanRun);
-        // Padding runs hold zeros, not x − mean.
-        if (valid[k])
-          centered[k] =
-              arith::SelectOp::create(b, loc, valid[k], centered[k], zeroRun);
-      }
-    }
-    Value meanSquare = arith::DivFOp::create(
-        b, loc, rowTotal(threadSum(centered, /*squares=*/true)), countF);
-    stats.rstd = rsqrtOfMeanPlusEps(b, loc, meanSquare, spec);
+        auto threadSum = [&](ArrayRef<Value> runs, bool squares) {
+          Value sum = f32Constant(b, loc, 0.0);
+          for (Value run : runs) {
+            Value term =
+                squares ? arith::MulFOp::create(b, loc, run, run) : run;
+            sum = arith::AddFOp::create(b, loc, sum, sumOf(b, loc, term));
+          }
+          return sum;
+        };
+        Value countF = indexToF32(b, loc, indexConstant(b, loc, length));
+        Statistics stats;
+        SmallVector<Value> centered(xs);
+        if (spec.centered()) {
+          stats.mean = arith::DivFOp::create(
+              b, loc, rowTotal(threadSum(xs, /*squares=*/false)), countF);
+          Value meanRun = splat(b, loc, stats.mean, width);
+          for (int64_t k = 0; k < plan.runsPerThread; ++k) {
+            centered[k] = arith::SubFOp::create(b, loc, xs[k], meanRun);
+            // Padding runs hold zeros, not x − mean.
+            if (valid[k])
+              centered[k] = arith::SelectOp::create(b, loc, valid[k],
+                                                    centered[k], zeroRun);
+          }
+        }
+        Value meanSquare = arith::DivFOp::create(
+            b, loc, rowTotal(threadSum(centered, /*squares=*/true)), countF);
+        stats.rstd = rsqrtOfMeanPlusEps(b, loc, meanSquare, spec);
 
-    // `centered` already has the mean taken out.
-    Statistics scaling{Value(), stats.rstd};
-    for (int64_t k = 0; k < plan.runsPerThread; ++k) {
-      std::optional<OpBuilder::InsertionGuard> guard;
-      if (valid[k]) {
-        guard.emplace(b);
-        auto ifValid = scf::IfOp::create(b, loc, valid[k], false);
-        b.setInsertionPointToStart(ifValid.thenBlock());
-      }
-      // Scale and shift are read only now (they are cache hits): holding
-      // them through the reductions would double the registers per row.
-      Value y = normalizeRun(
-          b, loc, centered[k], scaling,
-          scale ? loadRun(b, loc, scale, columns[k], width, vectorized)
-                : Value(),
-          shift ? loadRun(b, loc, shift, columns[k], width, vectorized)
-                : Value());
-      storeRun(b, loc, y, output, {row, columns[k]}, vectorized);
-    }
-  });
+        // `centered` already has the mean taken out.
+        Statistics scaling{Value(), stats.rstd};
+        for (int64_t k = 0; k < plan.runsPerThread; ++k) {
+          std::optional<OpBuilder::InsertionGuard> guard;
+          if (valid[k]) {
+            guard.emplace(b);
+            auto ifValid = scf::IfOp::create(b, loc, valid[k], false);
+            b.setInsertionPointToStart(ifValid.thenBlock());
+          }
+          // Scale and shift are read only now (they are cache hits): holding
+          // them through the reductions would double the registers per row.
+          Value y = normalizeRun(
+              b, loc, centered[k], scaling,
+              scale ? loadRun(b, loc, scale, columns[k], width, vectorized)
+                    : Value(),
+              shift ? loadRun(b, loc, shift, columns[k], width, vectorized)
+                    : Value());
+          storeRun(b, loc, y, output, {row, columns[k]}, vectorized);
+        }
+      });
 }
 
 //===----------------------------------------------------------------------===//
@@ -330,21 +332,20 @@ static void buildStreamedRowKernel(OpBuilder &b, Location loc,
                                 width, vectorized);
               x = arith::SubFOp::create(nb, nl, x,
                                         splat(nb, nl, rowShift, width));
-              Value sum = arith::AddFOp::create(nb, nl, acc[0],
-                                                sumOf(nb, nl, x));
+              Value sum =
+                  arith::AddFOp::create(nb, nl, acc[0], sumOf(nb, nl, x));
               Value squares = arith::AddFOp::create(
                   nb, nl, acc[1],
                   sumOf(nb, nl, arith::MulFOp::create(nb, nl, x, x)));
               scf::YieldOp::create(nb, nl, ValueRange{sum, squares});
             });
         int64_t warps = kStreamBlock / kWarp;
-        Value shiftedSum =
-            spec.centered()
-                ? blockAllReduce(b, loc, sums.getResult(0), ReduceKind::Sum,
-                                 scratch, warps)
-                : Value();
-        Value shiftedSquares = blockAllReduce(
-            b, loc, sums.getResult(1), ReduceKind::Sum, scratch, warps);
+        Value shiftedSum = spec.centered()
+                               ? blockAllReduce(b, loc, sums.getResult(0),
+                                                ReduceKind::Sum, scratch, warps)
+                               : Value();
+        Value shiftedSquares = blockAllReduce(b, loc, sums.getResult(1),
+                                              ReduceKind::Sum, scratch, warps);
         Statistics stats = statisticsFromShiftedSums(
             b, loc, spec, shiftedSum, shiftedSquares, length, rowShift);
         scf::ForOp::create(
@@ -358,7 +359,8 @@ static void buildStreamedRowKernel(OpBuilder &b, Location loc,
               Value shiftRun =
                   shift ? loadRun(nb, nl, shift, col, width, vectorized)
                         : Value();
-              storeRun(nb, nl, normalizeRun(nb, nl, x, stats, scaleRun, shiftRun),
+              storeRun(nb, nl,
+                       normalizeRun(nb, nl, x, stats, scaleRun, shiftRun),
                        output, {row, col}, vectorized);
               scf::YieldOp::create(nb, nl);
             });
@@ -371,8 +373,8 @@ static void buildStreamedRowKernel(OpBuilder &b, Location loc,
 //===----------------------------------------------------------------------===//
 
 /// Input and output viewed as [outer, C, inner]; a thread per (outer, inner).
-static void buildColumnKernel(OpBuilder &b, Location loc,
-                              gpu::GPUFuncOp kernel, const NormSpec &spec) {
+static void buildColumnKernel(OpBuilder &b, Location loc, gpu::GPUFuncOp kernel,
+                              const NormSpec &spec) {
   Value input = kernel.getArgument(0), output = kernel.getArgument(1);
   auto [scale, shift] = scaleAndShiftArgs(kernel, spec);
   Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
@@ -417,10 +419,8 @@ static void buildColumnKernel(OpBuilder &b, Location loc,
   scf::ForOp::create(
       b, loc, zero, channels, one, ValueRange{},
       [&](OpBuilder &nb, Location nl, Value c, ValueRange) {
-        Value scaleRun =
-            scale ? loadRun(nb, nl, scale, c, 1, false) : Value();
-        Value shiftRun =
-            shift ? loadRun(nb, nl, shift, c, 1, false) : Value();
+        Value scaleRun = scale ? loadRun(nb, nl, scale, c, 1, false) : Value();
+        Value shiftRun = shift ? loadRun(nb, nl, shift, c, 1, false) : Value();
         storeRun(nb, nl,
                  normalizeRun(nb, nl, element(nb, nl, input, c), stats,
                               scaleRun, shiftRun),
@@ -470,7 +470,8 @@ private:
     SmallVector<Value> dims = dimsOf(rewriter, loc, op.getInput());
     Value channels = dims[axis];
     Value inner = getValueOrCreateConstantIndexOp(
-        rewriter, loc, productOf(rewriter, loc, ArrayRef(dims).drop_front(axis + 1)));
+        rewriter, loc,
+        productOf(rewriter, loc, ArrayRef(dims).drop_front(axis + 1)));
     SmallVector<Value> extraArgs = {channels, inner,
                                     bufferOf(rewriter, loc, op.getScale())};
     if (op.getShift())
@@ -485,8 +486,8 @@ private:
           int64_t width = cast<VectorType>(runs[0].getType()).getNumElements();
           SmallVector<Value> scales, shifts;
           for (int64_t e = 0; e < width; ++e) {
-            Value index = arith::AddIOp::create(b, loc, first,
-                                                indexConstant(b, loc, e));
+            Value index =
+                arith::AddIOp::create(b, loc, first, indexConstant(b, loc, e));
             Value channel = arith::RemUIOp::create(
                 b, loc, arith::DivUIOp::create(b, loc, index, innerCount),
                 channelCount);
@@ -527,9 +528,11 @@ private:
         getAsOpFoldResult(dims[axis])};
     bool lastAxis = axis == rank - 1;
     if (!lastAxis)
-      viewSizes.push_back(productOf(rewriter, loc, allDims.drop_front(axis + 1)));
-    SmallVector<Value> args = {contiguousView(rewriter, loc, input, viewSizes),
-                               contiguousView(rewriter, loc, output, viewSizes)};
+      viewSizes.push_back(
+          productOf(rewriter, loc, allDims.drop_front(axis + 1)));
+    SmallVector<Value> args = {
+        contiguousView(rewriter, loc, input, viewSizes),
+        contiguousView(rewriter, loc, output, viewSizes)};
     if (spec.hasScale)
       args.push_back(bufferOf(rewriter, loc, op.getScale()));
     if (spec.hasShift)
@@ -546,7 +549,8 @@ private:
              : (lastAxis ? kStreamBlock / kWarp : 0);
     SmallVector<Type> scratch;
     if (reductionWarps)
-      scratch.push_back(sharedMemRefType({reductionWarps}, rewriter.getF32Type()));
+      scratch.push_back(
+          sharedMemRefType({reductionWarps}, rewriter.getF32Type()));
     std::array<int64_t, 3> block = {blockSize, 1, 1};
     gpu::GPUFuncOp kernel;
     {
@@ -567,12 +571,11 @@ private:
     else if (lastAxis)
       grid = gridFor(rewriter, loc, rows, 1);
     else
-      grid = gridFor(
-          rewriter, loc,
-          arith::MulIOp::create(
-              rewriter, loc, rows,
-              getValueOrCreateConstantIndexOp(rewriter, loc, viewSizes[2])),
-          kStreamBlock);
+      grid = gridFor(rewriter, loc,
+                     arith::MulIOp::create(rewriter, loc, rows,
+                                           getValueOrCreateConstantIndexOp(
+                                               rewriter, loc, viewSizes[2])),
+                     kStreamBlock);
     Value one = indexConstant(rewriter, loc, 1);
     launchKernel(rewriter, loc, kernel, {grid, one, one}, block, 0, args);
     rewriter.replaceOp(op, tensorOf(rewriter, loc, output));

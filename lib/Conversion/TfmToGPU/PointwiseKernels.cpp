@@ -28,10 +28,10 @@ OpFoldResult gpu_lowering::productOf(OpBuilder &b, Location loc,
       staticProduct *= *size;
       continue;
     }
-    dynamicProduct = dynamicProduct
-                         ? Value(arith::MulIOp::create(b, loc, dynamicProduct,
-                                                       dim))
-                         : dim;
+    dynamicProduct =
+        dynamicProduct
+            ? Value(arith::MulIOp::create(b, loc, dynamicProduct, dim))
+            : dim;
   }
   if (!dynamicProduct)
     return b.getIndexAttr(staticProduct);
@@ -89,8 +89,9 @@ int64_t gpu_lowering::runWidth(Type elementType, ArrayRef<int64_t> sizes) {
 
 Value gpu_lowering::globalThreadId(OpBuilder &b, Location loc,
                                    int64_t blockSize) {
-  Value block = arith::MulIOp::create(b, loc, blockId(b, loc, gpu::Dimension::x),
-                                      indexConstant(b, loc, blockSize));
+  Value block =
+      arith::MulIOp::create(b, loc, blockId(b, loc, gpu::Dimension::x),
+                            indexConstant(b, loc, blockSize));
   return arith::AddIOp::create(b, loc, block,
                                threadId(b, loc, gpu::Dimension::x));
 }
@@ -169,14 +170,13 @@ Value gpu_lowering::loadRun(OpBuilder &b, Location loc, Value buffer,
   }
   SmallVector<Value> elements;
   for (int64_t offset = 0; offset < width; ++offset)
-    elements.push_back(loadF32(b, loc, buffer,
-                               runElementIndices(b, loc, indices, offset)));
+    elements.push_back(
+        loadF32(b, loc, buffer, runElementIndices(b, loc, indices, offset)));
   return vector::FromElementsOp::create(b, loc, f32Run, elements);
 }
 
-void gpu_lowering::storeRun(OpBuilder &b, Location loc, Value run,
-                            Value buffer, ValueRange indices,
-                            bool vectorized) {
+void gpu_lowering::storeRun(OpBuilder &b, Location loc, Value run, Value buffer,
+                            ValueRange indices, bool vectorized) {
   Type elementType = cast<MemRefType>(buffer.getType()).getElementType();
   int64_t width = cast<VectorType>(run.getType()).getNumElements();
   if (vectorized) {
@@ -249,17 +249,17 @@ void gpu_lowering::replaceWithElementwiseKernel(PatternRewriter &rewriter,
     ValueRange kernelExtraArgs = kernelArgs.drop_front(inputs.size() + 1);
 
     Value size = memref::DimOp::create(b, loc, flatOutput, 0);
-    Value first = arith::MulIOp::create(
-        b, loc, globalThreadId(b, loc, kElementwiseBlock),
-        indexConstant(b, loc, width));
+    Value first =
+        arith::MulIOp::create(b, loc, globalThreadId(b, loc, kElementwiseBlock),
+                              indexConstant(b, loc, width));
     Value runEnd =
         arith::AddIOp::create(b, loc, first, indexConstant(b, loc, width));
-    Value inBounds = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
-                                           runEnd, size);
+    Value inBounds =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, runEnd, size);
     SmallVector<Value> buffers(flatInputs);
     buffers.push_back(flatOutput);
-    Value aligned = basesAligned(b, loc, buffers,
-                                 width * elementBytes(elementType));
+    Value aligned =
+        basesAligned(b, loc, buffers, width * elementBytes(elementType));
     Value wholeRun = arith::AndIOp::create(b, loc, inBounds, aligned);
 
     auto emitRun = [&](Value start, int64_t runWidth, bool vectorized) {
@@ -275,13 +275,12 @@ void gpu_lowering::replaceWithElementwiseKernel(PatternRewriter &rewriter,
     // The ragged end of the data, or unaligned buffers: element by element.
     b.setInsertionPointToStart(ifWhole.elseBlock());
     Value last = arith::MinUIOp::create(b, loc, runEnd, size);
-    scf::ForOp::create(b, loc, first, last, indexConstant(b, loc, 1),
-                       ValueRange{},
-                       [&](OpBuilder &nested, Location nestedLoc, Value index,
-                           ValueRange) {
-                         emitRun(index, 1, /*vectorized=*/false);
-                         scf::YieldOp::create(nested, nestedLoc);
-                       });
+    scf::ForOp::create(
+        b, loc, first, last, indexConstant(b, loc, 1), ValueRange{},
+        [&](OpBuilder &nested, Location nestedLoc, Value index, ValueRange) {
+          emitRun(index, 1, /*vectorized=*/false);
+          scf::YieldOp::create(nested, nestedLoc);
+        });
   }
   Value grid = gridFor(rewriter, loc,
                        getValueOrCreateConstantIndexOp(rewriter, loc, count),

@@ -1,4 +1,4 @@
-//===- PointwiseKernels.h - building blocks of the pointwise kernels -*- C++ -*-===//
+//===- PointwiseKernels.h - pointwise kernel building blocks -*- C++ -*-===//
 //
 // The pointwise family (activations, norms, rope, embedding, feature maps)
 // streams its data once. Its kernels touch memory in *runs*: up to 16 bytes

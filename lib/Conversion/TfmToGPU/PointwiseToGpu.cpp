@@ -9,8 +9,8 @@
 // own (NormToGpu.cpp, RopeToGpu.cpp).
 //
 //===----------------------------------------------------------------------===//
-#include "PointwiseKernels.h"
 #include "../TfmToLinalg/LoweringUtils.h"
+#include "PointwiseKernels.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -66,9 +66,8 @@ struct EmbeddingToGpu : OpRewritePattern<EmbeddingOp> {
     Value output = allocBuffer(rewriter, loc, resultType, dynamicSizes);
     OpFoldResult tokens = productOf(rewriter, loc, ArrayRef(dims).drop_back());
     Value table = bufferOf(rewriter, loc, op.getTable());
-    Value ids =
-        contiguousView(rewriter, loc, bufferOf(rewriter, loc, op.getIds()),
-                       tokens);
+    Value ids = contiguousView(rewriter, loc,
+                               bufferOf(rewriter, loc, op.getIds()), tokens);
     Value rows = contiguousView(rewriter, loc, output,
                                 {tokens, getAsOpFoldResult(featureCount)});
     SmallVector<Value> args = {table, ids, rows};
@@ -77,9 +76,9 @@ struct EmbeddingToGpu : OpRewritePattern<EmbeddingOp> {
     gpu::GPUFuncOp kernel;
     {
       OpBuilder::InsertionGuard guard(rewriter);
-      kernel = createKernel(rewriter, op,
-                            "embedding_" + typeSuffix(elementType),
-                            TypeRange(ValueRange(args)), {}, block);
+      kernel =
+          createKernel(rewriter, op, "embedding_" + typeSuffix(elementType),
+                       TypeRange(ValueRange(args)), {}, block);
       OpBuilder &b = rewriter;
       Value tableArg = kernel.getArgument(0), idsArg = kernel.getArgument(1),
             rowsArg = kernel.getArgument(2);
@@ -89,9 +88,8 @@ struct EmbeddingToGpu : OpRewritePattern<EmbeddingOp> {
       Value thread = globalThreadId(b, loc, kBlock);
       Value inBounds = arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::ult, thread,
-          arith::MulIOp::create(b, loc,
-                                memref::DimOp::create(b, loc, idsArg, 0),
-                                runsPerRow));
+          arith::MulIOp::create(
+              b, loc, memref::DimOp::create(b, loc, idsArg, 0), runsPerRow));
       auto ifInBounds = scf::IfOp::create(b, loc, inBounds, false);
       b.setInsertionPointToStart(ifInBounds.thenBlock());
       Value token = arith::DivUIOp::create(b, loc, thread, runsPerRow);
@@ -110,8 +108,8 @@ struct EmbeddingToGpu : OpRewritePattern<EmbeddingOp> {
       emitRunAccessVariants(
           b, loc, {tableArg, rowsArg}, width, elementType,
           [&](bool vectorized) {
-            Value run = loadRun(b, loc, tableArg, {id, column}, width,
-                                vectorized);
+            Value run =
+                loadRun(b, loc, tableArg, {id, column}, width, vectorized);
             storeRun(b, loc, run, rowsArg, {token, column}, vectorized);
           });
     }
@@ -149,8 +147,7 @@ struct FeatureMapToGpu : OpRewritePattern<FeatureMapOp> {
       return success();
     case FeatureMapKind::elu_plus_one:
       replaceWithElementwiseKernel(
-          rewriter, op, "feature_map_elu_plus_one_" + suffix, op.getInput(),
-          {},
+          rewriter, op, "feature_map_elu_plus_one_" + suffix, op.getInput(), {},
           [](OpBuilder &b, Location loc, ValueRange runs, Value, ValueRange) {
             return mapElements(b, loc, runs.front(), [&](Value x) {
               return arith::AddFOp::create(
@@ -191,9 +188,9 @@ private:
     Value output = allocBuffer(rewriter, loc, resultType, dynamicSizes);
     OpFoldResult rows =
         productOf(rewriter, loc, ArrayRef(inputDims).drop_back());
-    Value input = contiguousView(
-        rewriter, loc, bufferOf(rewriter, loc, op.getInput()),
-        {rows, getAsOpFoldResult(inputDims.back())});
+    Value input =
+        contiguousView(rewriter, loc, bufferOf(rewriter, loc, op.getInput()),
+                       {rows, getAsOpFoldResult(inputDims.back())});
     Value projection = bufferOf(rewriter, loc, op.getProjection());
     Value outputRows = contiguousView(rewriter, loc, output,
                                       {rows, getAsOpFoldResult(featureCount)});
@@ -209,13 +206,12 @@ private:
       buildPerformerKernel(rewriter, loc, kernel, width, features);
     }
     Value one = indexConstant(rewriter, loc, 1);
-    launchKernel(
-        rewriter, loc, kernel,
-        {gridFor(rewriter, loc,
-                 getValueOrCreateConstantIndexOp(rewriter, loc, rows),
-                 kRowTile),
-         gridFor(rewriter, loc, featureCount, kFeatureBlock), one},
-        block, 0, args);
+    launchKernel(rewriter, loc, kernel,
+                 {gridFor(rewriter, loc,
+                          getValueOrCreateConstantIndexOp(rewriter, loc, rows),
+                          kRowTile),
+                  gridFor(rewriter, loc, featureCount, kFeatureBlock), one},
+                 block, 0, args);
     rewriter.replaceOp(op, tensorOf(rewriter, loc, output));
   }
 
@@ -224,8 +220,9 @@ private:
                              Value rhs) {
     int64_t width = cast<VectorType>(lhs.getType()).getNumElements();
     for (int64_t e = 0; e < width; ++e)
-      acc = math::FmaOp::create(b, loc, vector::ExtractOp::create(b, loc, lhs, e),
-                                vector::ExtractOp::create(b, loc, rhs, e), acc);
+      acc =
+          math::FmaOp::create(b, loc, vector::ExtractOp::create(b, loc, lhs, e),
+                              vector::ExtractOp::create(b, loc, rhs, e), acc);
     return acc;
   }
 
@@ -283,8 +280,8 @@ private:
               b, loc, indexConstant(b, loc, 0), depth,
               indexConstant(b, loc, width), init,
               [&](OpBuilder &nb, Location nl, Value k, ValueRange sums) {
-                Value weights =
-                    loadRun(nb, nl, projection, {feature, k}, width, vectorized);
+                Value weights = loadRun(nb, nl, projection, {feature, k}, width,
+                                        vectorized);
                 SmallVector<Value> next;
                 SmallVector<Value> norms;
                 for (int64_t r = 0; r < kRowTile; ++r) {
@@ -299,8 +296,8 @@ private:
               });
           Value half = f32Constant(b, loc, 0.5);
           for (int64_t r = 0; r < kRowTile; ++r) {
-            Value row =
-                arith::AddIOp::create(b, loc, firstRow, indexConstant(b, loc, r));
+            Value row = arith::AddIOp::create(b, loc, firstRow,
+                                              indexConstant(b, loc, r));
             Value rowInBounds = arith::CmpIOp::create(
                 b, loc, arith::CmpIPredicate::ult, row, rowCount);
             auto ifRow = scf::IfOp::create(b, loc, rowInBounds, false);

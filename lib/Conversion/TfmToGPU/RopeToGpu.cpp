@@ -42,6 +42,10 @@ struct RopePlan {
   int64_t frequenciesPerRun() const {
     return interleaved ? rotationWidth / 2 : rotationWidth;
   }
+  /// q = base^(−1/half): the inverse frequency of index i is q^i.
+  double frequencyRatio() const {
+    return std::exp(-std::log(base) / double(rotaryDim / 2));
+  }
 };
 } // namespace
 
@@ -57,11 +61,10 @@ static Value f64Constant(OpBuilder &b, Location loc, double value) {
 static Value inverseFrequency(OpBuilder &b, Location loc, Value i,
                               const RopePlan &plan) {
   int64_t half = plan.rotaryDim / 2;
-  double q = std::exp(-std::log(plan.base) / double(half));
   Value product = f64Constant(b, loc, 1.0);
   Value bits = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), i);
   Value one64 = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 1);
-  double power = q; // q^(2^k)
+  double power = plan.frequencyRatio(); // q^(2^k)
   for (int64_t k = 0; (int64_t(1) << k) < half; ++k, power *= power) {
     Value bit = arith::AndIOp::create(
         b, loc,
@@ -80,24 +83,35 @@ static Value inverseFrequency(OpBuilder &b, Location loc, Value i,
 }
 
 /// The f32 angles position · base^(−i/half) for i in [first, first + count),
-/// reduced to [−π, π] in f64.
+/// reduced to [−π, π] in f64 (by the nearest whole number of turns, found by
+/// a conversion to an integer: PTX has no f64 rounding without libdevice).
 static Value anglesAt(OpBuilder &b, Location loc, Value position,
                       Value firstFrequency, int64_t count,
                       const RopePlan &plan) {
-  int64_t half = plan.rotaryDim / 2;
-  double q = std::exp(-std::log(plan.base) / double(half));
+  double q = plan.frequencyRatio();
   Value firstInverse = inverseFrequency(b, loc, firstFrequency, plan);
   Value twoPi = f64Constant(b, loc, 2.0 * M_PI);
   Value turnsPerRadian = f64Constant(b, loc, 0.5 / M_PI);
+  Value zero = f64Constant(b, loc, 0.0);
+  Value plusHalf = f64Constant(b, loc, 0.5);
+  Value minusHalf = f64Constant(b, loc, -0.5);
   SmallVector<Value> angles;
   for (int64_t j = 0; j < count; ++j) {
     Value inverse = arith::MulFOp::create(b, loc, firstInverse,
                                           f64Constant(b, loc, std::pow(q, j)));
     Value angle = arith::MulFOp::create(b, loc, position, inverse);
-    Value turns = math::RoundEvenOp::create(
-        b, loc, arith::MulFOp::create(b, loc, angle, turnsPerRadian));
-    angle = arith::SubFOp::create(b, loc, angle,
-                                  arith::MulFOp::create(b, loc, turns, twoPi));
+    Value turns = arith::MulFOp::create(b, loc, angle, turnsPerRadian);
+    Value negative =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, turns, zero);
+    Value wholeTurns = arith::SIToFPOp::create(
+        b, loc, b.getF64Type(),
+        arith::FPToSIOp::create(
+            b, loc, b.getI64Type(),
+            arith::AddFOp::create(b, loc, turns,
+                                  arith::SelectOp::create(
+                                      b, loc, negative, minusHalf, plusHalf))));
+    angle = arith::SubFOp::create(
+        b, loc, angle, arith::MulFOp::create(b, loc, wholeTurns, twoPi));
     angles.push_back(arith::TruncFOp::create(b, loc, b.getF32Type(), angle));
   }
   return vector::FromElementsOp::create(
@@ -143,14 +157,13 @@ static void buildRopeKernel(OpBuilder &b, Location loc, gpu::GPUFuncOp kernel,
   Value firstHead =
       arith::MulIOp::create(b, loc, blockId(b, loc, gpu::Dimension::y),
                             indexConstant(b, loc, kHeadsPerThread));
-  int64_t vectorWidth =
-      std::max(plan.rotationVectorizable ? plan.rotationWidth : 1,
-               plan.copyWidth);
+  int64_t vectorWidth = std::max(
+      plan.rotationVectorizable ? plan.rotationWidth : 1, plan.copyWidth);
 
   auto emitRotation = [&] {
     int64_t frequencies = plan.frequenciesPerRun();
-    Value firstFrequency = arith::MulIOp::create(
-        b, loc, run, indexConstant(b, loc, frequencies));
+    Value firstFrequency =
+        arith::MulIOp::create(b, loc, run, indexConstant(b, loc, frequencies));
     SmallVector<Value> positionIndices = {l};
     if (cast<MemRefType>(positions.getType()).getRank() == 2)
       positionIndices.insert(positionIndices.begin(), n);
@@ -181,17 +194,16 @@ static void buildRopeKernel(OpBuilder &b, Location loc, gpu::GPUFuncOp kernel,
       Value sinRun = arith::MulFOp::create(
           b, loc, vector::ShuffleOp::create(b, loc, sin, sin, pairOf),
           arith::ConstantOp::create(
-              b, loc,
-              DenseElementsAttr::get(runType, ArrayRef<float>(signs))));
-      Value channel = arith::MulIOp::create(b, loc, run,
-                                            indexConstant(b, loc, width));
+              b, loc, DenseElementsAttr::get(runType, ArrayRef<float>(signs))));
+      Value channel =
+          arith::MulIOp::create(b, loc, run, indexConstant(b, loc, width));
       emitRunAccessVariants(
           b, loc, {input, output}, vectorWidth, elementType,
           [&](bool vectorized) {
             vectorized &= plan.rotationVectorizable;
             forEachHead(b, loc, firstHead, heads, [&](Value h) {
-              Value x = loadRun(b, loc, input, {n, h, l, channel}, width,
-                                vectorized);
+              Value x =
+                  loadRun(b, loc, input, {n, h, l, channel}, width, vectorized);
               Value partner = vector::ShuffleOp::create(b, loc, x, x, swap);
               Value y = arith::AddFOp::create(
                   b, loc, arith::MulFOp::create(b, loc, x, cosRun),
@@ -232,17 +244,17 @@ static void buildRopeKernel(OpBuilder &b, Location loc, gpu::GPUFuncOp kernel,
             arith::SubIOp::create(b, loc, run,
                                   indexConstant(b, loc, plan.rotationRuns)),
             indexConstant(b, loc, plan.copyWidth)));
-    emitRunAccessVariants(
-        b, loc, {input, output}, vectorWidth, elementType,
-        [&](bool vectorized) {
-          vectorized &= plan.copyWidth > 1;
-          forEachHead(b, loc, firstHead, heads, [&](Value h) {
-            storeRun(b, loc,
-                     loadRun(b, loc, input, {n, h, l, channel},
-                             plan.copyWidth, vectorized),
-                     output, {n, h, l, channel}, vectorized);
-          });
-        });
+    emitRunAccessVariants(b, loc, {input, output}, vectorWidth, elementType,
+                          [&](bool vectorized) {
+                            vectorized &= plan.copyWidth > 1;
+                            forEachHead(b, loc, firstHead, heads, [&](Value h) {
+                              storeRun(b, loc,
+                                       loadRun(b, loc, input,
+                                               {n, h, l, channel},
+                                               plan.copyWidth, vectorized),
+                                       output, {n, h, l, channel}, vectorized);
+                            });
+                          });
   };
   if (plan.copyRuns == 0) {
     emitRotation();
@@ -283,8 +295,8 @@ struct RopeToGpu : OpRewritePattern<RopeOp> {
       plan.rotationWidth = runWidth(elementType, {plan.headDim, half});
       plan.rotationVectorizable = plan.rotationWidth > 1;
     }
-    plan.rotationRuns = (plan.interleaved ? plan.rotaryDim : half) /
-                        plan.rotationWidth;
+    plan.rotationRuns =
+        (plan.interleaved ? plan.rotaryDim : half) / plan.rotationWidth;
     plan.copyWidth = pairedWidth;
     plan.copyRuns = (plan.headDim - plan.rotaryDim) / plan.copyWidth;
 
@@ -301,11 +313,11 @@ struct RopeToGpu : OpRewritePattern<RopeOp> {
     gpu::GPUFuncOp kernel;
     {
       OpBuilder::InsertionGuard guard(rewriter);
-      kernel = createKernel(
-          rewriter, op,
-          std::string("rope_") + (plan.interleaved ? "interleaved_" : "half_") +
-              typeSuffix(elementType),
-          TypeRange(ValueRange(args)), {}, block);
+      kernel = createKernel(rewriter, op,
+                            std::string("rope_") +
+                                (plan.interleaved ? "interleaved_" : "half_") +
+                                typeSuffix(elementType),
+                            TypeRange(ValueRange(args)), {}, block);
       buildRopeKernel(rewriter, loc, kernel, plan);
     }
     Value threads = arith::MulIOp::create(

@@ -8,7 +8,7 @@
 // Host side: buffers, a launch per op, the result tensor.
 // CHECK-LABEL: func.func @silu
 // CHECK: %[[OUT:.*]] = memref.alloc({{.*}}) {alignment = 16 : i64} : memref<3x?xbf16>
-// CHECK: gpu.launch_func @tfm_kernels::@activation_silu_bf16 {{.*}} args({{.*}} : memref<?xbf16>, {{.*}} : memref<?xbf16>)
+// CHECK: tfm.kernel_launch @tfm_kernels::@activation_silu_bf16 grid({{.*}}) block [256, 1, 1] shared 0 args({{.*}} : memref<?xbf16>, memref<?xbf16>)
 // CHECK: bufferization.to_tensor %[[OUT]]
 func.func @silu(%x: tensor<3x?xbf16>) -> tensor<3x?xbf16> {
   %y = tfm.activation silu %x : tensor<3x?xbf16>
@@ -17,7 +17,7 @@ func.func @silu(%x: tensor<3x?xbf16>) -> tensor<3x?xbf16> {
 
 // A row of 4096 bf16: 512 runs of 8, a block of 128 threads holding 4 each.
 // CHECK-LABEL: func.func @rms_norm
-// CHECK: gpu.launch_func @tfm_kernels::@rms_norm_bf16
+// CHECK: tfm.kernel_launch @tfm_kernels::@rms_norm_bf16 grid({{.*}}) block [128, 1, 1]
 func.func @rms_norm(%x: tensor<?x4096xbf16>, %g: tensor<4096xbf16>) -> tensor<?x4096xbf16> {
   %y = tfm.norm rms %x scale(%g : tensor<4096xbf16>) {eps = 1.0e-6 : f64} : tensor<?x4096xbf16>
   return %y : tensor<?x4096xbf16>
@@ -25,7 +25,7 @@ func.func @rms_norm(%x: tensor<?x4096xbf16>, %g: tensor<4096xbf16>) -> tensor<?x
 
 // 768 channels: a warp per row, four rows per block.
 // CHECK-LABEL: func.func @layer_norm_warp
-// CHECK: gpu.launch_func @tfm_kernels::@layer_norm_bf16
+// CHECK: tfm.kernel_launch @tfm_kernels::@layer_norm_bf16 grid({{.*}}) block [128, 1, 1]
 func.func @layer_norm_warp(%x: tensor<2x?x768xbf16>, %g: tensor<768xbf16>, %b: tensor<768xbf16>) -> tensor<2x?x768xbf16> {
   %y = tfm.norm layer %x scale(%g : tensor<768xbf16>) shift(%b : tensor<768xbf16>) : tensor<2x?x768xbf16>
   return %y : tensor<2x?x768xbf16>
@@ -33,19 +33,19 @@ func.func @layer_norm_warp(%x: tensor<2x?x768xbf16>, %g: tensor<768xbf16>, %b: t
 
 // Dynamic rows are streamed; another axis than the last goes by columns.
 // CHECK-LABEL: func.func @rms_norm_dynamic
-// CHECK: gpu.launch_func @tfm_kernels::@rms_norm_f16
+// CHECK: tfm.kernel_launch @tfm_kernels::@rms_norm_f16 grid({{.*}}) block [256, 1, 1]
 func.func @rms_norm_dynamic(%x: tensor<?x?xf16>) -> tensor<?x?xf16> {
   %y = tfm.norm rms %x : tensor<?x?xf16>
   return %y : tensor<?x?xf16>
 }
 // CHECK-LABEL: func.func @layer_norm_axis1
-// CHECK: gpu.launch_func @tfm_kernels::@layer_norm_f32 {{.*}} args({{.*}} : memref<2x6x?xf32>, {{.*}} : memref<2x6x?xf32>, {{.*}} : memref<6xf32>)
+// CHECK: tfm.kernel_launch @tfm_kernels::@layer_norm_f32 {{.*}} args({{.*}} : memref<2x6x?xf32>, memref<2x6x?xf32>, memref<6xf32>)
 func.func @layer_norm_axis1(%x: tensor<2x6x?xf32>, %g: tensor<6xf32>) -> tensor<2x6x?xf32> {
   %y = tfm.norm layer %x scale(%g : tensor<6xf32>) {axis = 1 : i64} : tensor<2x6x?xf32>
   return %y : tensor<2x6x?xf32>
 }
 // CHECK-LABEL: func.func @affine_norm
-// CHECK: gpu.launch_func @tfm_kernels::@affine_norm_bf16
+// CHECK: tfm.kernel_launch @tfm_kernels::@affine_norm_bf16 {{.*}} args({{.*}} : memref<?xbf16>, memref<?xbf16>, index, index, memref<6xbf16>, memref<6xbf16>)
 func.func @affine_norm(%x: tensor<2x6x?xbf16>, %s: tensor<6xbf16>, %t: tensor<6xbf16>) -> tensor<2x6x?xbf16> {
   %y = tfm.norm affine %x scale(%s : tensor<6xbf16>) shift(%t : tensor<6xbf16>) {axis = 1 : i64} : tensor<2x6x?xbf16>
   return %y : tensor<2x6x?xbf16>
@@ -53,33 +53,33 @@ func.func @affine_norm(%x: tensor<2x6x?xbf16>, %s: tensor<6xbf16>, %t: tensor<6x
 
 // Rope: a grid over (rows x runs, head groups).
 // CHECK-LABEL: func.func @rope
-// CHECK: gpu.launch_func @tfm_kernels::@rope_half_bf16 blocks in (%{{.*}}, %{{.*}}, %{{.*}})
+// CHECK: tfm.kernel_launch @tfm_kernels::@rope_half_bf16 grid(%{{.*}}, %{{.*}}, %{{.*}}) block [128, 1, 1]
 func.func @rope(%x: tensor<1x32x?x128xbf16>, %pos: tensor<?xi32>) -> tensor<1x32x?x128xbf16> {
   %y = tfm.rope half %x, %pos : tensor<1x32x?x128xbf16>, tensor<?xi32>
   return %y : tensor<1x32x?x128xbf16>
 }
 // CHECK-LABEL: func.func @rope_interleaved_partial
-// CHECK: gpu.launch_func @tfm_kernels::@rope_interleaved_bf16
+// CHECK: tfm.kernel_launch @tfm_kernels::@rope_interleaved_bf16
 func.func @rope_interleaved_partial(%x: tensor<2x2x?x24xbf16>, %pos: tensor<2x?xi64>) -> tensor<2x2x?x24xbf16> {
   %y = tfm.rope interleaved %x, %pos {base = 500.0 : f64, rotary_dim = 8 : i64} : tensor<2x2x?x24xbf16>, tensor<2x?xi64>
   return %y : tensor<2x2x?x24xbf16>
 }
 
 // CHECK-LABEL: func.func @embedding
-// CHECK: gpu.launch_func @tfm_kernels::@embedding_bf16
+// CHECK: tfm.kernel_launch @tfm_kernels::@embedding_bf16
 func.func @embedding(%table: tensor<1000x64xbf16>, %ids: tensor<1x?xi32>) -> tensor<1x?x64xbf16> {
   %y = tfm.embedding %table[%ids] : tensor<1000x64xbf16>, tensor<1x?xi32>
   return %y : tensor<1x?x64xbf16>
 }
 
 // CHECK-LABEL: func.func @performer
-// CHECK: gpu.launch_func @tfm_kernels::@feature_map_performer_bf16
+// CHECK: tfm.kernel_launch @tfm_kernels::@feature_map_performer_bf16
 func.func @performer(%x: tensor<1x4x?x32xbf16>, %w: tensor<64x32xbf16>) -> tensor<1x4x?x64xbf16> {
   %f = tfm.feature_map performer %x projection(%w : tensor<64x32xbf16>) : tensor<1x4x?x32xbf16>
   return %f : tensor<1x4x?x64xbf16>
 }
 // CHECK-LABEL: func.func @elu_plus_one
-// CHECK: gpu.launch_func @tfm_kernels::@feature_map_elu_plus_one_f32
+// CHECK: tfm.kernel_launch @tfm_kernels::@feature_map_elu_plus_one_f32
 func.func @elu_plus_one(%x: tensor<1x4x?x32xf32>) -> tensor<1x4x?x32xf32> {
   %f = tfm.feature_map elu_plus_one %x : tensor<1x4x?x32xf32>
   return %f : tensor<1x4x?x32xf32>
