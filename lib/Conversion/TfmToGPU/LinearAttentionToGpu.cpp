@@ -110,7 +110,7 @@ public:
   Value batch, head, length;
 
   void forEach(int64_t count, function_ref<void(Value)> body) {
-    forEachInBlock(b, loc, m.index(count), kThreads,
+    forEachInBlock(b, loc, count, kThreads,
                    [&](OpBuilder &, Location, Value i) { body(i); });
   }
   /// (row, column) over a [rows, columns] tile, consecutive threads along

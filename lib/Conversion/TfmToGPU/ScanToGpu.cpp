@@ -270,7 +270,7 @@ private:
     if (layout.inRegisters()) {
       int64_t capacity = layout.capacity;
       forEachInBlock(
-          b, loc, m.index(capacity * steps), kChannelsPerBlock,
+          b, loc, capacity * steps, kChannelsPerBlock,
           [&](OpBuilder &, Location, Value i) {
             Value n = m.div(i, steps), t = m.rem(i, steps);
             Value valid = m.lt(t, count);
@@ -310,8 +310,8 @@ private:
   void forEachChunkElement(
       Value start, Value count,
       function_ref<void(Value, Value, Value, Value, Value)> body) {
-    forEachInBlock(b, loc, m.index(kChannelsPerBlock * steps),
-                   kChannelsPerBlock, [&](OpBuilder &, Location, Value i) {
+    forEachInBlock(b, loc, kChannelsPerBlock * steps, kChannelsPerBlock,
+                   [&](OpBuilder &, Location, Value i) {
                      Value row = m.div(i, steps), t = m.rem(i, steps);
                      Value valid = m.both(m.lt(row, channels), m.lt(t, count));
                      Value rowChannel = m.add(

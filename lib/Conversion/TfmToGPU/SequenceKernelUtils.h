@@ -14,6 +14,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -200,6 +201,42 @@ inline void ifThen(OpBuilder &b, Location loc, Value condition,
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
   body(b, loc);
+}
+
+/// forEachInBlock over a static `count`, unrolled by rounds of 8 items per
+/// thread: their global loads are then in flight together instead of one
+/// loop iteration's at a time (fully unrolling 32 rounds spilled registers).
+/// Only the items of a ragged end are guarded.
+inline void forEachInBlock(OpBuilder &b, Location loc, int64_t count,
+                           int64_t blockSize,
+                           function_ref<void(OpBuilder &, Location, Value)>
+                               body) {
+  constexpr int64_t kUnrolledRounds = 8;
+  if (count <= 0)
+    return;
+  int64_t rounds = llvm::divideCeil(count, blockSize);
+  int64_t unrolled = std::min(rounds, kUnrolledRounds);
+  int64_t groups = llvm::divideCeil(rounds, unrolled);
+  bool ragged = groups * unrolled * blockSize != count;
+  KernelMath m(b, loc);
+  Value thread = threadId(b, loc, gpu::Dimension::x);
+  auto group = [&](Value first) {
+    for (int64_t round = 0; round < unrolled; ++round) {
+      Value item = m.add(first, round * blockSize);
+      if (!ragged) {
+        body(b, loc, item);
+        continue;
+      }
+      ifThen(b, loc, m.lt(item, count),
+             [&](OpBuilder &nb, Location l) { body(nb, l, item); });
+    }
+  };
+  if (groups == 1)
+    return group(thread);
+  forLoop(b, loc, m.index(0), m.index(groups), m.index(1),
+          [&](OpBuilder &, Location, Value g) {
+            group(m.add(thread, m.mul(g, unrolled * blockSize)));
+          });
 }
 
 /// Patterns of the sequence-mixing families that have no populate function

@@ -79,13 +79,9 @@ public:
 
   /// Runs `body(i)` for i in [0, count), shared by the block's threads.
   void forEach(int64_t count, function_ref<void(Value)> body) {
-    forEach(m.index(count), body);
-  }
-  void forEach(Value count, function_ref<void(Value)> body) {
     forEachInBlock(b, loc, count, plan.threads(),
                    [&](OpBuilder &, Location, Value i) { body(i); });
   }
-
   /// Element `i` as (re, im).
   std::pair<Value, Value> at(Value i) {
     return {memref::LoadOp::create(b, loc, re, i),
