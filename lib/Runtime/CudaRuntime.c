@@ -45,9 +45,11 @@ typedef struct CUmod_st *CUmodule;
 typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
 typedef unsigned long long CUdeviceptr;
+typedef struct CUmemPoolHandle_st *CUmemoryPool;
 enum { CUDA_SUCCESS = 0 };
 enum { CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8 };
 enum { CU_JIT_ERROR_LOG_BUFFER = 5, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6 };
+enum { CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4 };
 
 static struct {
   CUresult (*init)(unsigned);
@@ -68,6 +70,8 @@ static struct {
   CUresult (*memcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*memcpyDtoH)(void *, CUdeviceptr, size_t);
   CUresult (*ctxSynchronize)(void);
+  CUresult (*deviceGetDefaultMemPool)(CUmemoryPool *, CUdevice);
+  CUresult (*memPoolSetAttribute)(CUmemoryPool, int, void *);
 } cu;
 
 /* The entry points' per-thread error buffer (defined in the generated
@@ -128,6 +132,8 @@ static void load_driver(void) {
       {(void **)&cu.memcpyHtoD, "cuMemcpyHtoD_v2"},
       {(void **)&cu.memcpyDtoH, "cuMemcpyDtoH_v2"},
       {(void **)&cu.ctxSynchronize, "cuCtxSynchronize"},
+      {(void **)&cu.deviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool"},
+      {(void **)&cu.memPoolSetAttribute, "cuMemPoolSetAttribute"},
   };
   for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; ++i) {
     *symbols[i].slot = dlsym(lib, symbols[i].name);
@@ -147,6 +153,20 @@ static void load_driver(void) {
   if (result == CUDA_SUCCESS) {
     result = cu.primaryCtxRetain(&context, device);
     call = "cuDevicePrimaryCtxRetain";
+  }
+  /* The pool keeps freed memory for the next call instead of returning it
+   * to the system at every synchronization (its default), which made each
+   * call map fresh pages. */
+  CUmemoryPool pool;
+  if (result == CUDA_SUCCESS) {
+    result = cu.deviceGetDefaultMemPool(&pool, device);
+    call = "cuDeviceGetDefaultMemPool";
+  }
+  if (result == CUDA_SUCCESS) {
+    unsigned long long keep = ~0ull;
+    result = cu.memPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
+                                    &keep);
+    call = "cuMemPoolSetAttribute(release threshold)";
   }
   if (result != CUDA_SUCCESS) {
     const char *text = "";

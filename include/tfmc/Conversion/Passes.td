@@ -93,6 +93,8 @@ def TfmHostLoopsToGpu : Pass<"tfm-host-loops-to-gpu", "::mlir::ModuleOp"> {
     After bufferization in the CUDA pipeline, host functions may still hold
     linalg ops (elementwise glue of imported models: residual adds, scaling,
     fills) and `memref.copy` (results copied into caller-owned buffers).
+    A result computed into a fresh buffer that is then copied into the
+    caller's and freed is computed into the caller's buffer instead.
     Their buffers are device memory, so they must run on the GPU: each
     becomes parallel loops, and each outermost `scf.parallel` becomes the
     launch of a kernel (in `@tfm_kernels`, beside the tfm ops' kernels) of
@@ -109,7 +111,8 @@ def TfmHostLoopsToGpu : Pass<"tfm-host-loops-to-gpu", "::mlir::ModuleOp"> {
     //   scf.if %i < n*64 { b[i / 64, i % 64] = a[i / 64, i % 64] }
     ```
   }];
-  let dependentDialects = ["::mlir::gpu::GPUDialect",
+  let dependentDialects = ["::mlir::tfm::TfmDialect",
+                           "::mlir::gpu::GPUDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect"];

@@ -2,6 +2,7 @@
 #include "GpuLoweringUtils.h"
 #include "tfmc/Conversion/TfmToLinalg.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -98,13 +99,44 @@ static void launchParallelLoop(RewriterBase &rewriter, scf::ParallelOp loop) {
   rewriter.eraseOp(loop);
 }
 
+/// Bufferization computes a dynamically shaped result into a fresh buffer
+/// and copies it into the caller's (out-parameter): a whole extra pass over
+/// device memory. When the fresh buffer's only other fate is to be freed,
+/// the kernels write the caller's buffer directly.
+static void elideResultCopy(RewriterBase &rewriter, memref::CopyOp copy) {
+  auto target = dyn_cast<BlockArgument>(copy.getTarget());
+  auto alloc = copy.getSource().getDefiningOp<memref::AllocOp>();
+  if (!target || !alloc || !target.hasOneUse() ||
+      target.getType() != alloc.getType() ||
+      !isa<FunctionOpInterface>(target.getOwner()->getParentOp()))
+    return;
+  SmallVector<Operation *> deallocs;
+  for (Operation *user : alloc->getUsers()) {
+    if (isa<memref::DeallocOp>(user))
+      deallocs.push_back(user);
+    // Ownership-tracking deallocation or a buffer leaving the region: the
+    // fresh buffer's lifetime is not this simple.
+    else if (isa<bufferization::DeallocOp, RegionBranchTerminatorOpInterface,
+                 func::ReturnOp>(user))
+      return;
+  }
+  for (Operation *dealloc : deallocs)
+    rewriter.eraseOp(dealloc);
+  rewriter.eraseOp(copy);
+  rewriter.replaceOp(alloc, target);
+}
+
 namespace {
 struct TfmHostLoopsToGpuPass
     : tfm::impl::TfmHostLoopsToGpuBase<TfmHostLoopsToGpuPass> {
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     for (auto func : getOperation().getOps<func::FuncOp>()) {
-      // Copies into caller-owned buffers are element loops like any other.
+      SmallVector<memref::CopyOp> copies;
+      func.walk([&](memref::CopyOp copy) { copies.push_back(copy); });
+      for (memref::CopyOp copy : copies)
+        elideResultCopy(rewriter, copy);
+      // Remaining copies are element loops like any other.
       func.walk([&](memref::CopyOp copy) {
         rewriter.setInsertionPoint(copy);
         rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(),
