@@ -32,10 +32,19 @@ constexpr int64_t kThreads = 128;
 constexpr int64_t kVectorBytes = 16;
 /// The most query rows per block (registers: each holds q, m, l and acc).
 constexpr int64_t kMaxRows = 8;
-/// Blocks the splits aim at: 8 per SM of an H100 / H200 (132 SMs).
-constexpr int64_t kTargetBlocks = 132 * 8;
+/// The splits fill two waves of blocks on an H100 / H200: 132 SMs, each
+/// holding blocksPerSM blocks (registers: nvvm.minctasm on the kernel). A
+/// second wave balances the SMs (H200, B = 4, 32/8 heads, d = 128, KV
+/// 256k: 3.41 TB/s with one wave, 3.73 with two).
+constexpr int64_t kMultiprocessors = 132;
+constexpr int64_t kWaves = 2;
+int64_t blocksPerSM(int64_t rows) { return rows <= 4 ? 4 : 2; }
+/// The most splits (shared memory of the combine kernel's weights).
+constexpr int64_t kMaxSplits = kWaves * kMultiprocessors * 4;
 /// Splits hold at least this many keys (the partials cost a merge).
 constexpr int64_t kMinChunk = 256;
+/// Loads in flight per thread when the combine kernel sums over splits.
+constexpr int64_t kCombineLoads = 8;
 
 int64_t bytesOf(Type type) { return type.getIntOrFloatBitWidth() / 8; }
 
@@ -377,7 +386,10 @@ void DecodeKernelBody::emit() {
 }
 
 /// The combine kernel: block `row` (flat (b, h, i)) merges its `splits`
-/// partials into out[b, h, i] and lse.
+/// partials into out[b, h, i] and lse. The splits are spread over the
+/// threads (max and sum as block reductions, the weights through shared
+/// memory), and each column's sum over splits keeps kCombineLoads loads in
+/// flight.
 static void emitCombine(OpBuilder &b, Location loc,
                         const AttentionVariant &variant,
                         gpu::GPUFuncOp kernel) {
@@ -386,44 +398,46 @@ static void emitCombine(OpBuilder &b, Location loc,
   Value partialMax = arguments[0], partialSum = arguments[1];
   Value partialAcc = arguments[2], output = arguments[3];
   Value lse = variant.returnLse ? arguments[4] : Value();
-  Type indexType = b.getIndexType();
-  Value splits = arith::IndexCastOp::create(b, loc, indexType,
-                                            m.dim(partialMax, 1));
+  Value weights = kernel.getWorkgroupAttributions()[0];
+  Value scratch = kernel.getWorkgroupAttributions()[1];
+  Value splits = memref::DimOp::create(b, loc, partialMax, 1);
   Value flatRow = blockId(b, loc, gpu::Dimension::x);
-  Value zeroIndex = indexConstant(b, loc, 0);
-  Value oneIndex = indexConstant(b, loc, 1);
-
-  // M = max m_s, then L = Σ l_s·e^(m_s − M); every thread reads them all.
-  auto maxLoop = scf::ForOp::create(b, loc, zeroIndex, splits, oneIndex,
-                                    ValueRange{m.f32(-INFINITY)});
-  {
+  Value tid = threadId(b, loc, gpu::Dimension::x);
+  Value threads = indexConstant(b, loc, kThreads);
+  Value minusInf = m.f32(-INFINITY), zero = m.f32(0.0);
+  // scf.for over [tid, splits) by the block size, folding one value.
+  auto overSplits = [&](Value init,
+                        function_ref<Value(Value split, Value folded)> body) {
+    auto loop = scf::ForOp::create(b, loc, tid, splits, threads,
+                                   ValueRange{init});
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(maxLoop.getBody());
-    Value partial = memref::LoadOp::create(
-        b, loc, partialMax, ValueRange{flatRow, maxLoop.getInductionVar()});
+    b.setInsertionPointToStart(loop.getBody());
     scf::YieldOp::create(
-        b, loc, ValueRange{m.fmax(maxLoop.getRegionIterArgs()[0], partial)});
-  }
-  Value max = maxLoop.getResult(0);
-  Value shift = finiteMax(m, max);
-  auto weightOf = [&](Value split) {
-    Value partial = memref::LoadOp::create(b, loc, partialMax,
-                                           ValueRange{flatRow, split});
-    return softmaxWeight(m, partial, shift, /*log2Domain=*/false);
+        b, loc,
+        ValueRange{body(loop.getInductionVar(), loop.getRegionIterArgs()[0])});
+    return loop.getResult(0);
   };
-  auto sumLoop = scf::ForOp::create(b, loc, zeroIndex, splits, oneIndex,
-                                    ValueRange{m.f32(0.0)});
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(sumLoop.getBody());
-    Value split = sumLoop.getInductionVar();
-    Value partial = memref::LoadOp::create(b, loc, partialSum,
-                                           ValueRange{flatRow, split});
-    scf::YieldOp::create(b, loc,
-                         ValueRange{m.fma(weightOf(split), partial,
-                                          sumLoop.getRegionIterArgs()[0])});
-  }
-  Value sum = sumLoop.getResult(0);
+
+  // M = max m_s; w_s = e^(m_s − M) to shared memory; L = Σ w_s·l_s.
+  Value max = overSplits(minusInf, [&](Value split, Value folded) {
+    return m.fmax(folded, memref::LoadOp::create(b, loc, partialMax,
+                                                 ValueRange{flatRow, split}));
+  });
+  max = blockAllReduce(b, loc, max, ReduceKind::Max, scratch, kThreads / 32);
+  Value shift = finiteMax(m, max);
+  Value sum = overSplits(zero, [&](Value split, Value folded) {
+    Value weight = softmaxWeight(
+        m,
+        memref::LoadOp::create(b, loc, partialMax, ValueRange{flatRow, split}),
+        shift, /*log2Domain=*/false);
+    memref::StoreOp::create(b, loc, weight, weights, ValueRange{split});
+    return m.fma(weight,
+                 memref::LoadOp::create(b, loc, partialSum,
+                                        ValueRange{flatRow, split}),
+                 folded);
+  });
+  // (The reduction's barriers also publish the weights.)
+  sum = blockAllReduce(b, loc, sum, ReduceKind::Sum, scratch, kThreads / 32);
   Value inverse = inverseOrZero(m, sum);
 
   // The row's (b, h, i) in the output.
@@ -435,33 +449,59 @@ static void emitCombine(OpBuilder &b, Location loc,
   Value head = arith::RemUIOp::create(b, loc, headIndex, heads);
   Value batch = arith::DivUIOp::create(b, loc, headIndex, heads);
 
-  auto columns = scf::ForOp::create(b, loc, threadId(b, loc, gpu::Dimension::x),
-                                    valueDim, indexConstant(b, loc, kThreads));
+  auto columns = scf::ForOp::create(b, loc, tid, valueDim, threads);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(columns.getBody());
     Value column = columns.getInductionVar();
-    auto accLoop = scf::ForOp::create(b, loc, zeroIndex, splits, oneIndex,
-                                      ValueRange{m.f32(0.0)});
+    auto term = [&](Value split) {
+      Value partial = memref::LoadOp::create(
+          b, loc, partialAcc, ValueRange{flatRow, split, column});
+      Value weight =
+          memref::LoadOp::create(b, loc, weights, ValueRange{split});
+      return std::make_pair(weight, partial);
+    };
+    // kCombineLoads independent partial sums, then the remaining splits.
+    Value step = indexConstant(b, loc, kCombineLoads);
+    Value whole = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, splits, step), step);
+    SmallVector<Value> init(kCombineLoads, zero);
+    auto unrolled = scf::ForOp::create(b, loc, indexConstant(b, loc, 0),
+                                       whole, step, init);
     {
       OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(accLoop.getBody());
-      Value split = accLoop.getInductionVar();
-      Value partial = memref::LoadOp::create(b, loc, partialAcc,
-                                             ValueRange{flatRow, split, column});
-      scf::YieldOp::create(b, loc,
-                           ValueRange{m.fma(weightOf(split), partial,
-                                            accLoop.getRegionIterArgs()[0])});
+      b.setInsertionPointToStart(unrolled.getBody());
+      SmallVector<Value> sums;
+      for (int64_t i = 0; i < kCombineLoads; ++i) {
+        auto [weight, partial] = term(arith::AddIOp::create(
+            b, loc, unrolled.getInductionVar(), indexConstant(b, loc, i)));
+        sums.push_back(
+            m.fma(weight, partial, unrolled.getRegionIterArgs()[i]));
+      }
+      scf::YieldOp::create(b, loc, sums);
     }
-    storeF32(b, loc, m.fmul(accLoop.getResult(0), inverse), output,
+    Value total = zero;
+    for (Value partialSum : unrolled.getResults())
+      total = m.fadd(total, partialSum);
+    auto rest = scf::ForOp::create(b, loc, whole, splits,
+                                   indexConstant(b, loc, 1), ValueRange{total});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(rest.getBody());
+      auto [weight, partial] = term(rest.getInductionVar());
+      scf::YieldOp::create(
+          b, loc,
+          ValueRange{m.fma(weight, partial, rest.getRegionIterArgs()[0])});
+    }
+    storeF32(b, loc, m.fmul(rest.getResult(0), inverse), output,
              ValueRange{batch, head, query, column});
   }
   if (!lse)
     return;
   auto leader = scf::IfOp::create(
       b, loc,
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                            threadId(b, loc, gpu::Dimension::x), zeroIndex));
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid,
+                            indexConstant(b, loc, 0)));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(leader.thenBlock());
   memref::StoreOp::create(b, loc,
@@ -503,10 +543,11 @@ void gpu_lowering::launchDecodeAttention(OpBuilder &b, Operation *anchor,
     return arith::CeilDivUIOp::create(b, loc, x, y).getResult();
   };
 
-  // Enough splits for kTargetBlocks blocks, of at least kMinChunk keys,
-  // in whole steps of the key loop.
+  // As many splits as kWaves waves of blocks hold, of at least kMinChunk
+  // keys, in whole steps of the key loop.
   Value headBlocks = max(mul(batches, keyHeads), c(1));
-  Value wanted = ceil(c(kTargetBlocks), headBlocks);
+  Value wanted = ceil(
+      c(kWaves * kMultiprocessors * blocksPerSM(tiling.rows)), headBlocks);
   Value splits = arith::MinUIOp::create(
       b, loc, wanted, max(ceil(keyLength, c(kMinChunk)), c(1)));
   Value chunk = mul(ceil(ceil(max(keyLength, c(1)), splits),
@@ -539,9 +580,14 @@ void gpu_lowering::launchDecodeAttention(OpBuilder &b, Operation *anchor,
                           TypeRange(ValueRange(arguments)), {},
                           {kThreads, 1, 1});
     DecodeKernelBody(b, loc, variant, tiling, decode).emit();
-    combine = createKernel(b, anchor, "attention_decode_combine",
-                           TypeRange(ValueRange(combineArguments)), {},
-                           {kThreads, 1, 1});
+    decode->setAttr("nvvm.minctasm",
+                    b.getI32IntegerAttr(blocksPerSM(tiling.rows)));
+    combine = createKernel(
+        b, anchor, "attention_decode_combine",
+        TypeRange(ValueRange(combineArguments)),
+        {sharedMemRefType({kMaxSplits}, f32),
+         sharedMemRefType({kThreads / 32}, f32)},
+        {kThreads, 1, 1});
     emitCombine(b, loc, variant, combine);
   }
   launchKernel(b, loc, decode, {splits, keyHeads, batches}, {kThreads, 1, 1},

@@ -1,13 +1,15 @@
 //===- AttentionMmaKernel.cpp - bf16/f16 flash attention on tensor cores --===//
 //
-// One block of 4 warps per (tile of 64 query rows, query head, batch); each
-// warp owns 16 rows, the m dimension of its mma.sync m16n8k16 tiles.
+// One block of 4 warps per (tile of query rows, query head, batch); each
+// warp owns one or two m16 tiles of rows (the m of mma.sync m16n8k16), so a
+// block has 64 or 128 rows (MmaTiling says which).
 //
-//   Q tile  --cp.async-->  shared  --ldmatrix-->  A fragments (registers)
+//   Q tile  --cp.async-->  shared  --ldmatrix-->  A fragments (registers,
+//                                                 or per key tile past d=128)
 //   for each tile of Bk keys the rows see (causal/window: only those):
 //     K, V tiles --cp.async--> shared, two stages: tile t+1 is in flight
 //                                  while tile t is computed
-//     S = Q·Kᵀ          mma.sync, B fragments by ldmatrix      [16 x Bk]
+//     S = Q·Kᵀ          mma.sync, B fragments by ldmatrix   [16 x Bk] per m16
 //     bias, mask        from indices (partial tiles only for the mask)
 //     online softmax    row max over the quad's lanes (2 shuffles), P = 2^(S−m)
 //     O = α·O + P·V     P's accumulators are already A fragments (to
@@ -31,8 +33,6 @@ using namespace mlir::tfm::gpu_lowering;
 namespace {
 constexpr int64_t kWarps = 4;
 constexpr int64_t kThreads = 32 * kWarps;
-/// Query rows per block: one m16 tile per warp.
-constexpr int64_t kQueryRows = 16 * kWarps;
 /// Elements of padding after each shared-memory row (16 bytes).
 constexpr int64_t kRowPad = 8;
 constexpr int64_t kElementBytes = 2;
@@ -43,26 +43,56 @@ constexpr int64_t kChunkElements = kChunkBytes / kElementBytes;
 /// Tile sizes and the shared-memory layout for head dims d and dv.
 struct MmaTiling {
   explicit MmaTiling(const AttentionVariant &variant)
-      : headDim(variant.headDim), valueDim(variant.valueDim),
-        // S (Bk/2 f32 per lane) and O (dv/2) share the register file.
-        keyRows(std::max(headDim, valueDim) <= 128 ? 64 : 32),
-        // Q's fragments take d/4 registers per lane; past d = 128 they
-        // are read from shared memory for each key tile instead.
-        queryInRegisters(headDim <= 128), queryStride(headDim + kRowPad),
-        keyStride(headDim + kRowPad), valueStride(valueDim + kRowPad) {}
+      : headDim(variant.headDim), valueDim(variant.valueDim) {
+    int64_t widest = std::max(headDim, valueDim);
+    // Two m16 tiles per warp use each K and V fragment twice, halving the
+    // shared-memory reads per mma (H200, S = 4k: d = 128 208 -> 308
+    // TFLOP/s, d = 64 254 -> 288). The accumulators (dv/2 and Bk/2 f32 per
+    // lane and tile) bound what fits: not past d = 128, nor with scores
+    // that gather bias or mult per element, nor with head dims other than
+    // powers of two (whose copies need registers for addresses): their
+    // kernels would spill.
+    bool gathersPerScore = variant.posBias == PosBiasKind::t5 ||
+                           variant.explicitBias() || variant.hasMult;
+    bool simpleCopies = llvm::isPowerOf2_64(headDim) &&
+                        llvm::isPowerOf2_64(valueDim);
+    rowTiles = widest <= 128 && !gathersPerScore && simpleCopies ? 2 : 1;
+    keyRows = widest <= 128 ? 64 : 32;
+    // Q's fragments take d/4 registers per lane and tile; past that they
+    // are read from shared memory for each key tile instead.
+    queryInRegisters = headDim * rowTiles <= 128;
+    queryStride = headDim + kRowPad;
+    keyStride = headDim + kRowPad;
+    valueStride = valueDim + kRowPad;
+  }
 
+  int64_t queryRows() const { return 16 * kWarps * rowTiles; }
   int64_t queryBytes() const {
-    return kQueryRows * queryStride * kElementBytes;
+    return queryRows() * queryStride * kElementBytes;
   }
   int64_t keyBytes() const { return keyRows * keyStride * kElementBytes; }
   int64_t valueBytes() const {
     return keyRows * valueStride * kElementBytes;
   }
-  /// Q, then two stages of (K tile, V tile).
+  /// Two stages of (K tile, V tile).
   int64_t stageBytes() const { return keyBytes() + valueBytes(); }
-  int64_t sharedBytes() const { return queryBytes() + 2 * stageBytes(); }
+  /// Q's tile: before the stages, or, once its fragments are in registers,
+  /// over the second stage, which is first written after they are read.
+  int64_t queryOffset() const {
+    return queryInRegisters ? stageBytes() : 0;
+  }
+  int64_t stagesOffset() const {
+    return queryInRegisters ? 0 : queryBytes();
+  }
+  int64_t sharedBytes() const {
+    if (queryInRegisters)
+      return stageBytes() + std::max(stageBytes(), queryBytes());
+    return queryBytes() + 2 * stageBytes();
+  }
 
-  int64_t headDim, valueDim, keyRows;
+  int64_t headDim, valueDim;
+  /// m16 tiles per warp and keys per tile.
+  int64_t rowTiles, keyRows;
   bool queryInRegisters;
   /// Shared-memory row strides in elements.
   int64_t queryStride, keyStride, valueStride;
@@ -135,27 +165,40 @@ private:
 void MmaKernelBody::copyRows(Value source, Value firstRow, Value rowLimit,
                              int64_t rows, int64_t columns, Value target,
                              int64_t targetStride) {
+  // Thread t copies chunk t + 128·i, i.e. row t / chunksPerRow + i·rowStep
+  // when chunksPerRow divides 128 (and rowStep the rows): one base address
+  // per thread, constant offsets per pass. Rows past the matrix copy nothing (src-size 0 fills
+  // zeros), from the matrix's first row.
   int64_t chunksPerRow = columns / kChunkElements;
   int64_t chunks = rows * chunksPerRow;
+  auto copy = [&](Value row, Value column, Value inside) {
+    Value sourceRow = m.select(inside, m.add(firstRow, row), m.i32(0));
+    Value sourceOffset = m.add(m.mul(m.toI64(sourceRow), m.i64(columns)),
+                               m.toI64(column));
+    Value targetOffset = m.add(m.mul(row, m.i32(targetStride)), column);
+    NVVM::CpAsyncOp::create(b, loc, at(target, targetOffset),
+                            at(source, sourceOffset), kChunkBytes,
+                            NVVM::LoadCacheModifierKind::CG,
+                            m.select(inside, m.i32(kChunkBytes), m.i32(0)));
+  };
+  Value rowsLeft = m.sub(rowLimit, firstRow);
+  if (kThreads % chunksPerRow == 0 && rows % (kThreads / chunksPerRow) == 0) {
+    int64_t rowStep = kThreads / chunksPerRow;
+    Value row = m.div(tid, m.i32(chunksPerRow));
+    Value column =
+        m.mul(m.rem(tid, m.i32(chunksPerRow)), m.i32(kChunkElements));
+    for (int64_t pass = 0; pass < rows / rowStep; ++pass) {
+      Value passRow = m.add(row, m.i32(pass * rowStep));
+      copy(passRow, column, m.lt(passRow, rowsLeft));
+    }
+    return;
+  }
   for (int64_t first = 0; first < chunks; first += kThreads) {
     Value chunk = m.add(tid, m.i32(first));
-    auto copyChunk = [&] {
-      Value row = m.div(chunk, m.i32(chunksPerRow));
-      Value column =
-          m.mul(m.rem(chunk, m.i32(chunksPerRow)), m.i32(kChunkElements));
-      Value sourceRow = m.add(firstRow, row);
-      Value inside = m.lt(sourceRow, rowLimit);
-      // Rows past the matrix copy nothing (src-size 0 fills zeros) from a
-      // valid address.
-      Value safeRow = m.select(inside, sourceRow, m.i32(0));
-      Value sourceOffset = m.add(m.mul(m.toI64(safeRow), m.i64(columns)),
-                                 m.toI64(column));
-      Value targetOffset = m.add(m.mul(row, m.i32(targetStride)), column);
-      Value bytes = m.select(inside, m.i32(kChunkBytes), m.i32(0));
-      NVVM::CpAsyncOp::create(b, loc, at(target, targetOffset),
-                              at(source, sourceOffset), kChunkBytes,
-                              NVVM::LoadCacheModifierKind::CG, bytes);
-    };
+    Value row = m.div(chunk, m.i32(chunksPerRow));
+    Value column =
+        m.mul(m.rem(chunk, m.i32(chunksPerRow)), m.i32(kChunkElements));
+    auto copyChunk = [&] { copy(row, column, m.lt(row, rowsLeft)); };
     if (first + kThreads <= chunks) {
       copyChunk();
       continue;
@@ -240,8 +283,9 @@ Accumulator MmaKernelBody::mma(const Fragment &a, Value b0, Value b1,
 }
 
 void MmaKernelBody::emit() {
-  const int64_t keyRows = tiling.keyRows;
+  const int64_t keyRows = tiling.keyRows, rowTiles = tiling.rowTiles;
   const int64_t headDim = tiling.headDim, valueDim = tiling.valueDim;
+  const int64_t queryRowCount = tiling.queryRows();
   tid = m.threadIdx();
   Value c32 = m.i32(32), c4 = m.i32(4);
   warp = m.div(tid, c32);
@@ -274,13 +318,14 @@ void MmaKernelBody::emit() {
   Value outputRows = matrix(output, heads, head, queryLength, valueDim);
   Value shared = sharedPointer(
       m, dynamicSharedBuffer(b, loc, {tiling.sharedBytes()}, b.getI8Type(), 0));
-  sharedQuery = shared;
+  sharedQuery = offsetPointer(m, shared, b.getI8Type(),
+                              m.i32(tiling.queryOffset()));
   sharedStages = offsetPointer(m, shared, b.getI8Type(),
-                               m.i32(tiling.queryBytes()));
+                               m.i32(tiling.stagesOffset()));
 
   // The block's rows and the key tiles they see.
-  Value firstRow = m.mul(queryTile, m.i32(kQueryRows));
-  Value rows = m.min(m.i32(kQueryRows), m.sub(queryLength, firstRow));
+  Value firstRow = m.mul(queryTile, m.i32(queryRowCount));
+  Value rows = m.min(m.i32(queryRowCount), m.sub(queryLength, firstRow));
   Value pFirst = terms.position(m, firstRow);
   Value pEnd = m.add(pFirst, rows);
   KeyInterval blockKeys = terms.visibleKeys(m, pFirst, pEnd);
@@ -297,18 +342,23 @@ void MmaKernelBody::emit() {
       terms.visibleKeys(m, m.sub(pEnd, one), pEnd).first;
   Value sharedEnd = terms.visibleKeys(m, pFirst, m.add(pFirst, one)).end;
 
-  // The lane's two rows: g and g + 8 of its warp's 16.
-  Value warpRow = m.mul(warp, m.i32(16));
-  std::array<Value, 2> laneRows = {m.add(warpRow, group),
-                                   m.add(warpRow, m.add(group, m.i32(8)))};
-  std::array<Value, 2> rowIndex, rowPosition;
-  std::array<KeyInterval, 2> rowKeys;
-  for (int64_t r = 0; r < 2; ++r) {
-    rowIndex[r] = m.add(firstRow, laneRows[r]);
-    rowPosition[r] = terms.position(m, rowIndex[r]);
-    rowKeys[r] =
-        terms.visibleKeys(m, rowPosition[r], m.add(rowPosition[r], one));
-  }
+  // The lane's rows: g and g + 8 of each of its warp's m16 tiles, element
+  // e of a tile's accumulator holding row e / 2.
+  Value warpRow = m.mul(warp, m.i32(16 * rowTiles));
+  struct LaneRow {
+    Value index, position;
+    KeyInterval keys;
+  };
+  SmallVector<std::array<LaneRow, 2>> laneRows(rowTiles);
+  for (int64_t t = 0; t < rowTiles; ++t)
+    for (int64_t r = 0; r < 2; ++r) {
+      Value row = m.add(warpRow, m.add(group, m.i32(16 * t + 8 * r)));
+      LaneRow &laneRow = laneRows[t][r];
+      laneRow.index = m.add(firstRow, row);
+      laneRow.position = terms.position(m, laneRow.index);
+      laneRow.keys = terms.visibleKeys(m, laneRow.position,
+                                       m.add(laneRow.position, one));
+    }
 
   // Per-lane ldmatrix offsets (elements). Q (A, 16x16 per k-step): lanes
   // 0-15 rows 0-15 at column 0, lanes 16-31 the same rows at column 8.
@@ -330,14 +380,15 @@ void MmaKernelBody::emit() {
       m.mul(m.add(m.mul(m.rem(matrixIndex, m.i32(2)), c8), laneIn8),
             m.i32(tiling.valueStride)),
       m.mul(half, c8));
-  auto queryFragment = [&](int64_t step) {
-    return loadMatrices(at(sharedQuery, m.add(queryOffset, m.i32(16 * step))),
+  auto queryFragment = [&](int64_t tile, int64_t step) {
+    int64_t offset = 16 * tile * tiling.queryStride + 16 * step;
+    return loadMatrices(at(sharedQuery, m.add(queryOffset, m.i32(offset))),
                         /*transpose=*/false);
   };
 
   // Q, then the first key tile.
-  copyRows(queryRows, firstRow, queryLength, kQueryRows, headDim, sharedQuery,
-           tiling.queryStride);
+  copyRows(queryRows, firstRow, queryLength, queryRowCount, headDim,
+           sharedQuery, tiling.queryStride);
   NVVM::CpAsyncCommitGroupOp::create(b, loc);
   {
     auto any = scf::IfOp::create(b, loc, m.lt(firstTile, endTile));
@@ -348,17 +399,32 @@ void MmaKernelBody::emit() {
   NVVM::CpAsyncCommitGroupOp::create(b, loc);
   NVVM::CpAsyncWaitGroupOp::create(b, loc, 1);
   barrier(b, loc);
-  SmallVector<Fragment> queryFragments;
-  if (tiling.queryInRegisters)
-    for (int64_t step = 0; step < headDim / 16; ++step)
-      queryFragments.push_back(queryFragment(step));
+  SmallVector<SmallVector<Fragment>> queryFragments(rowTiles);
+  if (tiling.queryInRegisters) {
+    for (int64_t t = 0; t < rowTiles; ++t)
+      for (int64_t step = 0; step < headDim / 16; ++step)
+        queryFragments[t].push_back(queryFragment(t, step));
+    // Q's tile lies in the second stage, which the first iteration fills.
+    barrier(b, loc);
+  }
 
-  // Loop state: O (dv/8 tiles), then per row the max m and the lane's part
-  // of the sum l.
+  // Loop state: O (dv/8 tiles per row tile), then per lane row the max m
+  // and the lane's part of the sum l.
   const int64_t valueTiles = valueDim / 8, keyTiles = keyRows / 8;
+  const int64_t accCount = rowTiles * valueTiles * 4;
+  auto accIndex = [&](int64_t t, int64_t n, int64_t e) {
+    return (t * valueTiles + n) * 4 + e;
+  };
+  auto maxIndex = [&](int64_t t, int64_t r) {
+    return accCount + 2 * t + r;
+  };
+  auto sumIndex = [&](int64_t t, int64_t r) {
+    return accCount + 2 * rowTiles + 2 * t + r;
+  };
   Value zero = m.f32(0.0), minusInf = m.f32(-INFINITY);
-  SmallVector<Value> state(valueTiles * 4, zero);
-  state.append({minusInf, minusInf, zero, zero});
+  SmallVector<Value> state(accCount, zero);
+  state.append(2 * rowTiles, minusInf);
+  state.append(2 * rowTiles, zero);
   auto loop = scf::ForOp::create(b, loc, firstTile, endTile, one, state);
   {
     OpBuilder::InsertionGuard guard(b);
@@ -380,34 +446,46 @@ void MmaKernelBody::emit() {
     auto [sharedKeys, sharedValues] = stageTiles(
         arith::AndIOp::create(b, loc, m.sub(tile, firstTile), one));
 
-    // S = Q·Kᵀ.
-    SmallVector<Accumulator> scores(keyTiles, Accumulator{zero, zero, zero,
-                                                          zero});
+    // S = Q·Kᵀ: each K fragment serves every row tile.
+    SmallVector<SmallVector<Accumulator>> scores(
+        rowTiles,
+        SmallVector<Accumulator>(keyTiles, Accumulator{zero, zero, zero,
+                                                       zero}));
     for (int64_t step = 0; step < headDim / 16; ++step) {
-      Fragment a = tiling.queryInRegisters ? queryFragments[step]
-                                           : queryFragment(step);
+      SmallVector<Fragment> a;
+      for (int64_t t = 0; t < rowTiles; ++t)
+        a.push_back(tiling.queryInRegisters ? queryFragments[t][step]
+                                            : queryFragment(t, step));
       for (int64_t pair = 0; pair < keyTiles / 2; ++pair) {
         Fragment k = loadMatrices(
             at(sharedKeys, m.add(keyOffset, m.i32(pair * 16 * tiling.keyStride +
                                                   step * 16))),
             /*transpose=*/false);
-        scores[2 * pair] = mma(a, k[0], k[1], scores[2 * pair]);
-        scores[2 * pair + 1] = mma(a, k[2], k[3], scores[2 * pair + 1]);
+        for (int64_t t = 0; t < rowTiles; ++t) {
+          scores[t][2 * pair] = mma(a[t], k[0], k[1], scores[t][2 * pair]);
+          scores[t][2 * pair + 1] =
+              mma(a[t], k[2], k[3], scores[t][2 * pair + 1]);
+        }
       }
     }
 
-    // Scores of element e of tile n: row laneRows[e / 2], key
-    // k0 + 8n + 2·quad + e % 2.
+    // Scores of element e of tile n: key k0 + 8n + 2·quad + e % 2.
     Value firstKey = m.mul(tile, kRows);
     Value laneKey = m.add(firstKey, m.mul(quad, m.i32(2)));
     auto keyOf = [&](int64_t n, int64_t e) {
       return m.add(laneKey, m.i32(8 * n + e % 2));
     };
+    auto scoreIndex = [&](int64_t t, int64_t n, int64_t e) {
+      return (t * keyTiles + n) * 4 + e;
+    };
     SmallVector<Value> logits;
-    for (int64_t n = 0; n < keyTiles; ++n)
-      for (int64_t e = 0; e < 4; ++e)
-        logits.push_back(terms.logit(m, scores[n][e], rowIndex[e / 2],
-                                     rowPosition[e / 2], keyOf(n, e)));
+    for (int64_t t = 0; t < rowTiles; ++t)
+      for (int64_t n = 0; n < keyTiles; ++n)
+        for (int64_t e = 0; e < 4; ++e) {
+          const LaneRow &row = laneRows[t][e / 2];
+          logits.push_back(terms.logit(m, scores[t][n][e], row.index,
+                                       row.position, keyOf(n, e)));
+        }
     Value interior = m.both(
         m.ge(firstKey, sharedFirst),
         m.cmp(arith::CmpIPredicate::sle, m.add(firstKey, kRows), sharedEnd));
@@ -419,72 +497,91 @@ void MmaKernelBody::emit() {
       scf::YieldOp::create(b, loc, logits);
       b.setInsertionPointToStart(masking.elseBlock());
       SmallVector<Value> masked;
-      for (int64_t n = 0; n < keyTiles; ++n)
-        for (int64_t e = 0; e < 4; ++e)
-          masked.push_back(terms.masked(m, logits[4 * n + e], rowKeys[e / 2],
-                                        keyOf(n, e)));
+      for (int64_t t = 0; t < rowTiles; ++t)
+        for (int64_t n = 0; n < keyTiles; ++n)
+          for (int64_t e = 0; e < 4; ++e)
+            masked.push_back(terms.masked(m, logits[scoreIndex(t, n, e)],
+                                          laneRows[t][e / 2].keys,
+                                          keyOf(n, e)));
       scf::YieldOp::create(b, loc, masked);
     }
     logits.assign(masking.getResults().begin(), masking.getResults().end());
 
-    // Online softmax, per row r of the lane: m' = max(m, max S), P =
-    // 2^(S − m'), α = 2^(m − m'), l = α·l + ΣP (the lane's part).
-    std::array<Value, 2> newMax, alpha, newSum;
+    // Online softmax, per lane row: m' = max(m, max S), P = 2^(S − m'),
+    // α = 2^(m − m'), l = α·l + ΣP (the lane's part).
+    SmallVector<Value> next(accCount + 4 * rowTiles);
     SmallVector<Value> weights(logits.size());
-    for (int64_t r = 0; r < 2; ++r) {
-      Value tileMax = minusInf;
-      for (int64_t n = 0; n < keyTiles; ++n)
-        for (int64_t e = 2 * r; e < 2 * r + 2; ++e)
-          tileMax = m.fmax(tileMax, logits[4 * n + e]);
-      Value oldMax = carried[valueTiles * 4 + r];
-      newMax[r] = m.fmax(oldMax, m.quadMax(tileMax));
-      Value shift = finiteMax(m, newMax[r]);
-      alpha[r] = terms.weight(m, oldMax, shift);
-      Value sum = m.fmul(alpha[r], carried[valueTiles * 4 + 2 + r]);
-      for (int64_t n = 0; n < keyTiles; ++n)
-        for (int64_t e = 2 * r; e < 2 * r + 2; ++e) {
-          weights[4 * n + e] = terms.weight(m, logits[4 * n + e], shift);
-          sum = m.fadd(sum, weights[4 * n + e]);
-        }
-      newSum[r] = sum;
-    }
+    SmallVector<std::array<Value, 2>> alpha(rowTiles);
+    for (int64_t t = 0; t < rowTiles; ++t)
+      for (int64_t r = 0; r < 2; ++r) {
+        Value tileMax = minusInf;
+        for (int64_t n = 0; n < keyTiles; ++n)
+          for (int64_t e = 2 * r; e < 2 * r + 2; ++e)
+            tileMax = m.fmax(tileMax, logits[scoreIndex(t, n, e)]);
+        Value oldMax = carried[maxIndex(t, r)];
+        Value newMax = m.fmax(oldMax, m.quadMax(tileMax));
+        Value shift = finiteMax(m, newMax);
+        alpha[t][r] = terms.weight(m, oldMax, shift);
+        Value sum = m.fmul(alpha[t][r], carried[sumIndex(t, r)]);
+        for (int64_t n = 0; n < keyTiles; ++n)
+          for (int64_t e = 2 * r; e < 2 * r + 2; ++e) {
+            int64_t index = scoreIndex(t, n, e);
+            weights[index] = terms.weight(m, logits[index], shift);
+            sum = m.fadd(sum, weights[index]);
+          }
+        next[maxIndex(t, r)] = newMax;
+        next[sumIndex(t, r)] = sum;
+      }
     // URPE scales the numerator's weights only.
     if (variant.hasMult)
-      for (int64_t n = 0; n < keyTiles; ++n)
-        for (int64_t e = 0; e < 4; ++e)
-          weights[4 * n + e] = m.fmul(
-              weights[4 * n + e],
-              terms.numeratorFactor(m, rowPosition[e / 2], keyOf(n, e)));
+      for (int64_t t = 0; t < rowTiles; ++t)
+        for (int64_t n = 0; n < keyTiles; ++n)
+          for (int64_t e = 0; e < 4; ++e) {
+            int64_t index = scoreIndex(t, n, e);
+            weights[index] = m.fmul(
+                weights[index],
+                terms.numeratorFactor(m, laneRows[t][e / 2].position,
+                                      keyOf(n, e)));
+          }
 
     // O = α·O + P·V. The accumulators of score tiles 2s and 2s + 1 are
-    // the A fragment of key step s.
-    SmallVector<Accumulator> acc(valueTiles);
-    for (int64_t t = 0; t < valueTiles; ++t)
-      for (int64_t e = 0; e < 4; ++e)
-        acc[t][e] = m.fmul(carried[4 * t + e], alpha[e / 2]);
+    // the A fragment of key step s; each V fragment serves every row tile.
+    SmallVector<SmallVector<Accumulator>> acc(
+        rowTiles, SmallVector<Accumulator>(valueTiles));
+    for (int64_t t = 0; t < rowTiles; ++t)
+      for (int64_t n = 0; n < valueTiles; ++n)
+        for (int64_t e = 0; e < 4; ++e)
+          acc[t][n][e] = m.fmul(carried[accIndex(t, n, e)], alpha[t][e / 2]);
     for (int64_t step = 0; step < keyRows / 16; ++step) {
-      auto w = [&](int64_t n, int64_t e) { return weights[4 * n + e]; };
-      Fragment p = {pack(w(2 * step, 0), w(2 * step, 1)),
-                    pack(w(2 * step, 2), w(2 * step, 3)),
-                    pack(w(2 * step + 1, 0), w(2 * step + 1, 1)),
-                    pack(w(2 * step + 1, 2), w(2 * step + 1, 3))};
+      SmallVector<Fragment> p;
+      for (int64_t t = 0; t < rowTiles; ++t) {
+        auto w = [&](int64_t n, int64_t e) {
+          return weights[scoreIndex(t, n, e)];
+        };
+        p.push_back({pack(w(2 * step, 0), w(2 * step, 1)),
+                     pack(w(2 * step, 2), w(2 * step, 3)),
+                     pack(w(2 * step + 1, 0), w(2 * step + 1, 1)),
+                     pack(w(2 * step + 1, 2), w(2 * step + 1, 3))});
+      }
       for (int64_t pair = 0; pair < valueTiles / 2; ++pair) {
         Fragment v = loadMatrices(
             at(sharedValues,
                m.add(valueOffset, m.i32(step * 16 * tiling.valueStride +
                                         pair * 16))),
             /*transpose=*/true);
-        acc[2 * pair] = mma(p, v[0], v[1], acc[2 * pair]);
-        acc[2 * pair + 1] = mma(p, v[2], v[3], acc[2 * pair + 1]);
+        for (int64_t t = 0; t < rowTiles; ++t) {
+          acc[t][2 * pair] = mma(p[t], v[0], v[1], acc[t][2 * pair]);
+          acc[t][2 * pair + 1] = mma(p[t], v[2], v[3], acc[t][2 * pair + 1]);
+        }
       }
     }
     // The stage is refilled by the next iteration's prefetch.
     barrier(b, loc);
 
-    SmallVector<Value> next;
-    for (const Accumulator &tileAcc : acc)
-      next.append(tileAcc.begin(), tileAcc.end());
-    next.append({newMax[0], newMax[1], newSum[0], newSum[1]});
+    for (int64_t t = 0; t < rowTiles; ++t)
+      for (int64_t n = 0; n < valueTiles; ++n)
+        for (int64_t e = 0; e < 4; ++e)
+          next[accIndex(t, n, e)] = acc[t][n][e];
     scf::YieldOp::create(b, loc, next);
   }
   NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
@@ -492,30 +589,32 @@ void MmaKernelBody::emit() {
   // out = O / l, row by row (rows past Lq are not stored); lse from the
   // quad's first lane.
   ValueRange results = loop.getResults();
-  for (int64_t r = 0; r < 2; ++r) {
-    Value sum = m.quadSum(results[valueTiles * 4 + 2 + r]);
-    Value inverse = inverseOrZero(m, sum);
-    auto inside = scf::IfOp::create(b, loc, m.lt(rowIndex[r], queryLength));
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(inside.thenBlock());
-    Value rowStart = m.add(m.mul(m.toI64(rowIndex[r]), m.i64(valueDim)),
-                           m.toI64(m.mul(quad, m.i32(2))));
-    for (int64_t t = 0; t < valueTiles; ++t) {
-      Value pair = pack(m.fmul(results[4 * t + 2 * r], inverse),
-                        m.fmul(results[4 * t + 2 * r + 1], inverse));
-      LLVM::StoreOp::create(b, loc, pair,
-                            at(outputRows, m.add(rowStart, m.i64(8 * t))),
-                            /*alignment=*/4);
+  for (int64_t t = 0; t < rowTiles; ++t)
+    for (int64_t r = 0; r < 2; ++r) {
+      const LaneRow &row = laneRows[t][r];
+      Value sum = m.quadSum(results[sumIndex(t, r)]);
+      Value inverse = inverseOrZero(m, sum);
+      auto inside = scf::IfOp::create(b, loc, m.lt(row.index, queryLength));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(inside.thenBlock());
+      Value rowStart = m.add(m.mul(m.toI64(row.index), m.i64(valueDim)),
+                             m.toI64(m.mul(quad, m.i32(2))));
+      for (int64_t n = 0; n < valueTiles; ++n) {
+        Value pair = pack(m.fmul(results[accIndex(t, n, 2 * r)], inverse),
+                          m.fmul(results[accIndex(t, n, 2 * r + 1)], inverse));
+        LLVM::StoreOp::create(b, loc, pair,
+                              at(outputRows, m.add(rowStart, m.i64(8 * n))),
+                              /*alignment=*/4);
+      }
+      if (!lse)
+        continue;
+      auto leader = scf::IfOp::create(
+          b, loc, m.cmp(arith::CmpIPredicate::eq, quad, m.i32(0)));
+      b.setInsertionPointToStart(leader.thenBlock());
+      memref::StoreOp::create(
+          b, loc, terms.naturalLse(m, results[maxIndex(t, r)], sum), lse,
+          ValueRange{m.toIndex(batch), m.toIndex(head), m.toIndex(row.index)});
     }
-    if (!lse)
-      continue;
-    auto leader = scf::IfOp::create(
-        b, loc, m.cmp(arith::CmpIPredicate::eq, quad, m.i32(0)));
-    b.setInsertionPointToStart(leader.thenBlock());
-    memref::StoreOp::create(
-        b, loc, terms.naturalLse(m, results[valueTiles * 4 + r], sum), lse,
-        ValueRange{m.toIndex(batch), m.toIndex(head), m.toIndex(rowIndex[r])});
-  }
 }
 
 bool gpu_lowering::mmaKernelSupports(const AttentionVariant &variant) {
@@ -552,7 +651,8 @@ void gpu_lowering::launchMmaAttention(OpBuilder &b, Operation *anchor,
                           {kThreads, 1, 1});
     MmaKernelBody(b, loc, variant, tiling, kernel).emit();
   }
-  std::array<Value, 3> grid = {ceilDiv(b, loc, launch.queryDims[2], kQueryRows),
+  std::array<Value, 3> grid = {
+      ceilDiv(b, loc, launch.queryDims[2], tiling.queryRows()),
                                launch.queryDims[1], launch.queryDims[0]};
   launchKernel(b, loc, kernel, grid, {kThreads, 1, 1}, tiling.sharedBytes(),
                arguments);
