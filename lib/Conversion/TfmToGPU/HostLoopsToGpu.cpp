@@ -34,10 +34,12 @@ static void launchParallelLoop(RewriterBase &rewriter, scf::ParallelOp loop) {
   Value total = indexConstant(rewriter, loc, 1);
   for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
                                        loop.getUpperBound(), loop.getStep())) {
-    Value span = arith::SubIOp::create(rewriter, loc, ub, lb);
-    Value count = arith::CeilDivUIOp::create(rewriter, loc, span, step);
+    // Folded, so that static trip counts stay constants (divisions by
+    // constants in the kernel).
+    Value span = rewriter.createOrFold<arith::SubIOp>(loc, ub, lb);
+    Value count = rewriter.createOrFold<arith::CeilDivUIOp>(loc, span, step);
     tripCounts.push_back(count);
-    total = arith::MulIOp::create(rewriter, loc, total, count);
+    total = rewriter.createOrFold<arith::MulIOp>(loc, total, count);
   }
   llvm::SetVector<Value> captured;
   getUsedValuesDefinedAbove(loop->getRegions(), captured);

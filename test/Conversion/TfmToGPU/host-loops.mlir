@@ -1,4 +1,4 @@
-// RUN: tfm-opt %s --tfm-host-loops-to-gpu --split-input-file | FileCheck %s
+// RUN: tfm-opt %s --tfm-host-loops-to-gpu --canonicalize --split-input-file | FileCheck %s
 
 // A result computed into a fresh buffer, copied to the caller's and freed:
 // the kernel writes the caller's buffer; the launch becomes gpu.launch_func.
@@ -31,14 +31,16 @@ module attributes {gpu.container_module} {
 // Elementwise glue on device buffers runs as a kernel of 256-thread blocks
 // over the linearized iterations; a copy between two arguments too.
 // CHECK-LABEL: func.func @glue
-// CHECK: %[[TOTAL:.*]] = arith.muli
+// CHECK: %[[TOTAL:.*]] = arith.muli %{{.*}}, %c64
 // CHECK: %[[GRID:.*]] = arith.ceildivui %[[TOTAL]], %c256
-// CHECK: gpu.launch_func @tfm_kernels::@glue_loop blocks in (%[[GRID]], %{{.*}}, %{{.*}}) threads in (%c256
+// CHECK: gpu.launch_func @tfm_kernels::@glue_loop blocks in (%[[GRID]], %c1, %c1) threads in (%c256, %c1, %c1)
 // CHECK: gpu.launch_func @tfm_kernels::@glue_loop_0
 // CHECK: gpu.func @glue_loop({{.*}}) kernel
-// CHECK: gpu.block_id x
-// CHECK: gpu.thread_id x
+// CHECK-DAG: gpu.block_id x
+// CHECK-DAG: gpu.thread_id x
 // CHECK: scf.if
+// The static trip count (64) is a constant in the kernel.
+// CHECK: arith.remui %{{.*}}, %c64
 // CHECK: arith.addf
 module {
   func.func @glue(%a: memref<?x64xf32>, %b: memref<?x64xf32>, %c: memref<?x64xf32>) {
