@@ -49,7 +49,7 @@ func.func @act_gelu_tanh_f16(%x: tensor<?xf16>) -> tensor<?xf16> {
   return %y : tensor<?xf16>
 }
 
-// A block of 128 threads per row, 4 runs of 8 each.
+// A block of 256 threads per row, 2 runs of 8 each.
 func.func @rms_norm(%x: tensor<?x4096xbf16>, %g: tensor<4096xbf16>) -> tensor<?x4096xbf16> {
   %y = tfm.norm rms %x scale(%g : tensor<4096xbf16>) {eps = 1.0e-6 : f64} : tensor<?x4096xbf16>
   return %y : tensor<?x4096xbf16>
@@ -64,7 +64,7 @@ func.func @layer_norm_37(%x: tensor<2x?x37xbf16>, %g: tensor<37xbf16>, %b: tenso
   %y = tfm.norm layer %x scale(%g : tensor<37xbf16>) shift(%b : tensor<37xbf16>) : tensor<2x?x37xbf16>
   return %y : tensor<2x?x37xbf16>
 }
-// Two warps per row.
+// A block of 128 threads per row.
 func.func @rms_norm_2048_f16(%x: tensor<?x2048xf16>) -> tensor<?x2048xf16> {
   %y = tfm.norm rms %x : tensor<?x2048xf16>
   return %y : tensor<?x2048xf16>

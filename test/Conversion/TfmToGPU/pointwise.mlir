@@ -15,9 +15,9 @@ func.func @silu(%x: tensor<3x?xbf16>) -> tensor<3x?xbf16> {
   return %y : tensor<3x?xbf16>
 }
 
-// A row of 4096 bf16: 512 runs of 8, a block of 128 threads holding 4 each.
+// A row of 4096 bf16: 512 runs of 8, a block of 256 threads holding 2 each.
 // CHECK-LABEL: func.func @rms_norm
-// CHECK: tfm.kernel_launch @tfm_kernels::@rms_norm_bf16 grid({{.*}}) block [128, 1, 1]
+// CHECK: tfm.kernel_launch @tfm_kernels::@rms_norm_bf16 grid({{.*}}) block [256, 1, 1]
 func.func @rms_norm(%x: tensor<?x4096xbf16>, %g: tensor<4096xbf16>) -> tensor<?x4096xbf16> {
   %y = tfm.norm rms %x scale(%g : tensor<4096xbf16>) {eps = 1.0e-6 : f64} : tensor<?x4096xbf16>
   return %y : tensor<?x4096xbf16>
@@ -110,13 +110,13 @@ func.func @elu_plus_one(%x: tensor<1x4x?x32xf32>) -> tensor<1x4x?x32xf32> {
 // CHECK-NOT: gpu.barrier
 // CHECK: vector.store
 // CHECK-LABEL: gpu.func @rms_norm_bf16
-// CHECK-SAME: workgroup(%{{.*}} : memref<4xf32, #gpu.address_space<workgroup>>)
-// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
-// CHECK-COUNT-4: vector.load {{.*}} : memref<?x4096xbf16>, vector<8xbf16>
+// CHECK-SAME: workgroup(%{{.*}} : memref<8xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK-COUNT-2: vector.load {{.*}} : memref<?x4096xbf16>, vector<8xbf16>
 // CHECK: gpu.shuffle xor
 // CHECK: gpu.barrier
 // CHECK: math.rsqrt
-// CHECK-COUNT-4: vector.store {{.*}} : memref<?x4096xbf16>, vector<8xbf16>
+// CHECK-COUNT-2: vector.store {{.*}} : memref<?x4096xbf16>, vector<8xbf16>
 // CHECK-LABEL: gpu.func @activation_silu_bf16
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: memref.extract_aligned_pointer_as_index
