@@ -521,11 +521,7 @@ private:
     Type elementType = type.getElementType();
     int64_t rank = type.getRank();
     SmallVector<Value> dims = dimsOf(rewriter, loc, op.getInput());
-    SmallVector<Value> dynamicSizes;
-    for (auto [dim, size] : llvm::enumerate(dims))
-      if (type.isDynamicDim(dim))
-        dynamicSizes.push_back(size);
-    Value output = allocBuffer(rewriter, loc, type, dynamicSizes);
+    Value output = allocBufferOfSizes(rewriter, loc, type, dims);
     Value input = bufferOf(rewriter, loc, op.getInput());
 
     // Views: [rows, C] for the last axis, [outer, C, inner] otherwise.

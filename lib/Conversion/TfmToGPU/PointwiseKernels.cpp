@@ -59,6 +59,16 @@ Value gpu_lowering::contiguousView(OpBuilder &b, Location loc, Value buffer,
                                            b.getIndexAttr(0), sizes, strides);
 }
 
+Value gpu_lowering::allocBufferOfSizes(OpBuilder &b, Location loc,
+                                       RankedTensorType type,
+                                       ArrayRef<Value> dims) {
+  SmallVector<Value> dynamicSizes;
+  for (auto [dim, size] : llvm::enumerate(dims))
+    if (type.isDynamicDim(dim))
+      dynamicSizes.push_back(size);
+  return allocBuffer(b, loc, type, dynamicSizes);
+}
+
 Value gpu_lowering::gridFor(OpBuilder &b, Location loc, Value count,
                             int64_t perBlock) {
   return arith::MaxUIOp::create(b, loc, ceilDiv(b, loc, count, perBlock),
@@ -221,11 +231,7 @@ void gpu_lowering::replaceWithElementwiseKernel(PatternRewriter &rewriter,
   // The result has the inputs' shape; its sizes come from an input (the
   // result itself is being replaced).
   SmallVector<Value> dims = dimsOf(rewriter, loc, inputs.front());
-  SmallVector<Value> dynamicSizes;
-  for (auto [dim, size] : llvm::enumerate(dims))
-    if (resultType.isDynamicDim(dim))
-      dynamicSizes.push_back(size);
-  Value output = allocBuffer(rewriter, loc, resultType, dynamicSizes);
+  Value output = allocBufferOfSizes(rewriter, loc, resultType, dims);
   OpFoldResult count = productOf(rewriter, loc, dims);
 
   SmallVector<Value> args;

@@ -59,11 +59,7 @@ struct EmbeddingToGpu : OpRewritePattern<EmbeddingOp> {
     SmallVector<Value> dims = dimsOf(rewriter, loc, op.getIds());
     Value featureCount = dimsOf(rewriter, loc, op.getTable())[1];
     dims.push_back(featureCount);
-    SmallVector<Value> dynamicSizes;
-    for (auto [dim, size] : llvm::enumerate(dims))
-      if (resultType.isDynamicDim(dim))
-        dynamicSizes.push_back(size);
-    Value output = allocBuffer(rewriter, loc, resultType, dynamicSizes);
+    Value output = allocBufferOfSizes(rewriter, loc, resultType, dims);
     OpFoldResult tokens = productOf(rewriter, loc, ArrayRef(dims).drop_back());
     Value table = bufferOf(rewriter, loc, op.getTable());
     Value ids = contiguousView(rewriter, loc,
@@ -181,11 +177,7 @@ private:
     Value featureCount = dimsOf(rewriter, loc, op.getProjection())[0];
     SmallVector<Value> outputDims(inputDims);
     outputDims.back() = featureCount;
-    SmallVector<Value> dynamicSizes;
-    for (auto [dim, size] : llvm::enumerate(outputDims))
-      if (resultType.isDynamicDim(dim))
-        dynamicSizes.push_back(size);
-    Value output = allocBuffer(rewriter, loc, resultType, dynamicSizes);
+    Value output = allocBufferOfSizes(rewriter, loc, resultType, outputDims);
     OpFoldResult rows =
         productOf(rewriter, loc, ArrayRef(inputDims).drop_back());
     Value input =

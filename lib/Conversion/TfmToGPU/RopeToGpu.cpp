@@ -301,11 +301,7 @@ struct RopeToGpu : OpRewritePattern<RopeOp> {
     plan.copyRuns = (plan.headDim - plan.rotaryDim) / plan.copyWidth;
 
     SmallVector<Value> dims = dimsOf(rewriter, loc, op.getInput());
-    SmallVector<Value> dynamicSizes;
-    for (auto [dim, size] : llvm::enumerate(dims))
-      if (type.isDynamicDim(dim))
-        dynamicSizes.push_back(size);
-    Value output = allocBuffer(rewriter, loc, type, dynamicSizes);
+    Value output = allocBufferOfSizes(rewriter, loc, type, dims);
     SmallVector<Value> args = {bufferOf(rewriter, loc, op.getInput()),
                                bufferOf(rewriter, loc, op.getPositions()),
                                output};
