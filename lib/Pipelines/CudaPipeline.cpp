@@ -70,9 +70,8 @@ static void addKernelCompilation(OpPassManager &pm,
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(createLowerAffinePass());
   kernels.addPass(createSCFToControlFlowPass());
-  // No libdevice without the CUDA SDK: transcendental functions become
-  // polynomials, the rest PTX instructions (sqrt, fma, cvt...).
-  kernels.addPass(createTfmApproximateMath());
+  // No libdevice without the CUDA SDK: exp becomes ex2.approx, the other
+  // transcendental functions polynomials, the rest PTX instructions.
   kernels.addPass(createTfmMathToPtx());
   kernels.addPass(memref::createExpandStridedMetadataPass());
   kernels.addPass(createLowerAffinePass());

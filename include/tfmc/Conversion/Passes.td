@@ -122,10 +122,11 @@ def TfmMathToPtx : Pass<"tfm-math-to-ptx"> {
   let summary = "Lower f32 math ops in kernels to PTX instructions (no libdevice)";
   let description = [{
     Without the CUDA SDK there is no libdevice, and `convert-gpu-to-nvvm`
-    would turn the math ops it knows into calls to it. After
-    `tfm-approximate-math` has made the transcendental functions
-    polynomials, this pass turns what PTX has an instruction for into that
-    instruction (inline PTX on f32 and f64; vectors element by element): sqrt
+    would turn the math ops it knows into calls to it. This pass makes
+    `math.exp` on f32 `ex2.approx(x * log2 e)` (as CUDA's `__expf`), the
+    other transcendental functions MLIR's polynomial approximations, and
+    turns what PTX has an instruction for into that instruction (inline PTX
+    on f32 and f64; vectors element by element): sqrt
     (`sqrt.rn`), rsqrt, abs, floor/ceil/roundeven/trunc (`cvt.r*i`), round,
     exp2 (`ex2.approx`, f32), fma; copysign (f32) through the sign bit. Any
     math op left

@@ -4,8 +4,8 @@
 // lowers the math ops it knows to libdevice calls (and rejects the LLVM
 // intrinsics for them). The ops PTX has an instruction for become that
 // instruction here, as inline PTX on f32 scalars (vectors element by
-// element); the transcendental functions are polynomials by then
-// (tfm-approximate-math).
+// element); exp is ex2.approx, the other transcendental functions
+// polynomials (MLIR's approximations, as tfm-approximate-math on the CPU).
 //
 //===----------------------------------------------------------------------===//
 #include "GpuLoweringUtils.h"
@@ -13,6 +13,8 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Approximation.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -119,6 +121,28 @@ struct RoundToInstructions : OpRewritePattern<math::RoundOp> {
   }
 };
 
+/// math.exp(x) = ex2.approx(x * log2(e)), as CUDA's __expf: two
+/// instructions where the polynomial takes about forty (relative error
+/// about 2^-21, far inside the f32 tolerance).
+struct ExpToEx2 : OpRewritePattern<math::ExpOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::ExpOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isSupported(op.getType(), /*f64Allowed=*/false))
+      return rewriter.notifyMatchFailure(op, "not f32");
+    rewriter.replaceOp(
+        op, perElement(rewriter, op.getLoc(), op->getOperands(),
+                       [](OpBuilder &b, Location loc, ValueRange x) {
+                         Value log2e =
+                             gpu_lowering::f32Constant(b, loc, M_LOG2E);
+                         return inlinePtx(
+                             b, loc, "ex2.approx.f32 $0, $1;",
+                             {arith::MulFOp::create(b, loc, x[0], log2e)});
+                       }));
+    return success();
+  }
+};
+
 /// math.copysign through the sign bit.
 struct CopySignToBits : OpRewritePattern<math::CopySignOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -154,6 +178,15 @@ struct CopySignToBits : OpRewritePattern<math::CopySignOp> {
 struct TfmMathToPtxPass : tfm::impl::TfmMathToPtxBase<TfmMathToPtxPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // exp first (its own instruction), then polynomials for the other
+    // transcendental functions, then instructions for what those use.
+    RewritePatternSet expPatterns(ctx);
+    expPatterns.add<ExpToEx2>(ctx);
+    RewritePatternSet polynomials(ctx);
+    populateMathPolynomialApproximationPatterns(polynomials);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(expPatterns))) ||
+        failed(applyPatternsGreedily(getOperation(), std::move(polynomials))))
+      return signalPassFailure();
     RewritePatternSet patterns(ctx);
     patterns.add<MathToInstruction<math::SqrtOp>>(ctx, "sqrt.rn.{t} $0, $1;");
     patterns.add<MathToInstruction<math::RsqrtOp>>(ctx,
