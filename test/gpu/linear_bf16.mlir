@@ -1,5 +1,5 @@
 // tfm.linear with 16-bit storage on the GPU: the tensor-core kernel and,
-// for M <= 16, the weight-streaming one, at ragged M, N and K; each
+// for M <= 4, the weight-streaming one, at ragged M, N and K; each
 // epilogue (bias, every activation, GLU gate, residual); f16; a single row;
 // K not a multiple of 8 (tiles filled by element loads) and dynamic K and
 // N. Run on the GPU by
@@ -8,7 +8,7 @@
 // RUN: FileCheck %s < %t.ptx
 // RUN: %if ptxas %{ %ptxas -arch=sm_90 -v %t.ptx -o /dev/null 2>&1 | FileCheck %s --check-prefix=PTXAS --implicit-check-not='{{[1-9][0-9]* bytes spill}}' %}
 // CHECK-DAG: .entry linear_gemv(
-// CHECK-DAG: ld.global.v4.b32
+// CHECK-DAG: ld.global.nc.v4.b32
 // CHECK-DAG: shfl.sync.bfly.b32
 // CHECK-DAG: .entry linear_mma_bf16(
 // CHECK-DAG: cp.async.cg.shared.global

@@ -4,12 +4,12 @@
 // once; a tensor-core tile of 128 rows would leave most of it idle and put
 // few blocks on the weight. Here each warp owns 4 weight rows (4 output
 // columns, or gated 2 columns' gate and up rows) and streams them in 16-byte
-// chunks, lane l taking chunks l, l + 32, ... two chunks per iteration, so a
-// warp reads 512 contiguous bytes of a row at a time. Every chunk is
-// multiplied with the same k range of each row of x (read through L1,
-// shared by all warps), so x costs 1/4 of W's traffic per row of x. The f32
-// partial sums are then reduced across the warp, and lane 0 applies the
-// epilogue and stores.
+// chunks, lane l taking chunks l, l + 32, ... four chunks per iteration
+// (16 loads in flight per lane), so a warp reads 512 contiguous bytes of a
+// row at a time. Every chunk is multiplied with the same k range of each
+// row of x (read through the non-coherent cache, shared by all warps), so x
+// costs 1/4 of W's traffic per row of x. The f32 partial sums are then
+// reduced across the warp, and lane 0 applies the epilogue and stores.
 //
 //===----------------------------------------------------------------------===//
 #include "LinearKernels.h"
@@ -26,7 +26,7 @@ struct GemvTiling {
   static constexpr int64_t warps = 4;
   static constexpr int64_t threads = 32 * warps;
   static constexpr int64_t rowsPerWarp = 4; ///< weight rows
-  static constexpr int64_t unroll = 2;      ///< chunks per lane per step
+  static constexpr int64_t unroll = 4;      ///< chunks per lane per step
   static constexpr int64_t chunkElements = 8;
 };
 using T = GemvTiling;
@@ -53,9 +53,12 @@ private:
                                         toI64(b, loc, operands.depth));
     return elementPointer(b, loc, matrix, elementType, start);
   }
-  /// The chunk at element `offset` of `row`, as 8 f32 values (zeros
+  /// The chunk at element `offset` of `row` (vector<8 x element>; zeros
   /// unless `valid`).
-  SmallVector<Value> loadChunk(Value row, Value offset, Value valid);
+  Value loadChunk(Value row, Value offset, Value valid);
+  /// A chunk's 8 values in f32. Chunks stay 16-bit in registers until used:
+  /// half the registers of f32.
+  SmallVector<Value> widen(Value chunk);
 
   OpBuilder &b;
   Location loc;
@@ -65,20 +68,24 @@ private:
 };
 } // namespace
 
-SmallVector<Value> GemvKernelBuilder::loadChunk(Value row, Value offset,
-                                                Value valid) {
-  auto stored = VectorType::get({T::chunkElements}, elementType);
-  auto widened = VectorType::get({T::chunkElements}, b.getF32Type());
+Value GemvKernelBuilder::loadChunk(Value row, Value offset, Value valid) {
+  auto type = VectorType::get({T::chunkElements}, elementType);
+  // Inputs do not change during the kernel: ld.global.nc.
   Value loaded = LLVM::LoadOp::create(
-      b, loc, stored, elementPointer(b, loc, row, elementType, offset), 16);
+      b, loc, type, elementPointer(b, loc, row, elementType, offset), 16,
+      /*isVolatile=*/false, /*isNonTemporal=*/false, /*isInvariant=*/true);
   Value zeros = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(widened, b.getF32FloatAttr(0.0)));
-  Value chunk = arith::SelectOp::create(
-      b, loc, valid, arith::ExtFOp::create(b, loc, widened, loaded), zeros);
-  SmallVector<Value> values;
+      b, loc, DenseElementsAttr::get(type, b.getFloatAttr(elementType, 0.0)));
+  return arith::SelectOp::create(b, loc, valid, loaded, zeros);
+}
+
+SmallVector<Value> GemvKernelBuilder::widen(Value chunk) {
+  auto widened = VectorType::get({T::chunkElements}, b.getF32Type());
+  Value values = arith::ExtFOp::create(b, loc, widened, chunk);
+  SmallVector<Value> elements;
   for (int64_t i = 0; i < T::chunkElements; ++i)
-    values.push_back(LLVM::ExtractElementOp::create(b, loc, chunk, c32(i)));
-  return values;
+    elements.push_back(LLVM::ExtractElementOp::create(b, loc, values, c32(i)));
+  return elements;
 }
 
 void GemvKernelBuilder::build() {
@@ -114,43 +121,54 @@ void GemvKernelBuilder::build() {
       b, loc, c32(0), steps, c32(1), zeros,
       [&](OpBuilder &, Location, Value step, ValueRange accIn) {
         SmallVector<Value> acc(accIn.begin(), accIn.end());
+        // All of the step's weight chunks are loaded before any is used.
+        SmallVector<Value> offsets, inside;
+        SmallVector<SmallVector<Value>> weights; // [u][r]
         for (int64_t u = 0; u < T::unroll; ++u) {
-          Value chunk = add(mul(step, c32(chunksPerStep)), add(c32(u * 32), lane));
-          Value inside = ult(chunk, chunks);
-          Value offset = toI64(
+          Value chunk =
+              add(mul(step, c32(chunksPerStep)), add(c32(u * 32), lane));
+          inside.push_back(ult(chunk, chunks));
+          offsets.push_back(toI64(
               b, loc,
-              mul(arith::SelectOp::create(b, loc, inside, chunk, c32(0)),
-                  c32(T::chunkElements)));
-          SmallVector<SmallVector<Value>> weights;
+              mul(arith::SelectOp::create(b, loc, inside[u], chunk, c32(0)),
+                  c32(T::chunkElements))));
+          weights.emplace_back();
           for (int64_t r = 0; r < T::rowsPerWarp; ++r)
-            weights.push_back(loadChunk(
-                weightRows[r], offset,
-                arith::AndIOp::create(b, loc, inside, weightRowExists[r])));
-          // Rows of x past M are skipped (a branch uniform across the warp).
-          for (int64_t m = 0; m < kGemvMaxRows; ++m) {
-            SmallVector<Value> rowAcc;
-            for (int64_t r = 0; r < T::rowsPerWarp; ++r)
-              rowAcc.push_back(acc[accIndex(m, r)]);
-            auto ifRow = scf::IfOp::create(
-                b, loc, ValueRange(rowAcc).getTypes(),
-                ult(c32(m), operands.rows), /*withElseRegion=*/true);
-            {
-              OpBuilder::InsertionGuard guard(b);
-              b.setInsertionPointToStart(ifRow.thenBlock());
-              SmallVector<Value> x = loadChunk(
-                  rowPointer(operands.input, c32(m)), offset, inside);
-              SmallVector<Value> updated(rowAcc);
-              for (int64_t r = 0; r < T::rowsPerWarp; ++r)
+            weights[u].push_back(loadChunk(
+                weightRows[r], offsets[u],
+                arith::AndIOp::create(b, loc, inside[u], weightRowExists[r])));
+        }
+        // Rows of x past M are skipped (a branch uniform across the warp).
+        for (int64_t m = 0; m < kGemvMaxRows; ++m) {
+          SmallVector<Value> rowAcc;
+          for (int64_t r = 0; r < T::rowsPerWarp; ++r)
+            rowAcc.push_back(acc[accIndex(m, r)]);
+          auto ifRow = scf::IfOp::create(b, loc, ValueRange(rowAcc).getTypes(),
+                                         ult(c32(m), operands.rows),
+                                         /*withElseRegion=*/true);
+          {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPointToStart(ifRow.thenBlock());
+            Value xRow = rowPointer(operands.input, c32(m));
+            SmallVector<Value> xChunks;
+            for (int64_t u = 0; u < T::unroll; ++u)
+              xChunks.push_back(loadChunk(xRow, offsets[u], inside[u]));
+            SmallVector<Value> updated(rowAcc);
+            for (int64_t u = 0; u < T::unroll; ++u) {
+              SmallVector<Value> x = widen(xChunks[u]);
+              for (int64_t r = 0; r < T::rowsPerWarp; ++r) {
+                SmallVector<Value> w = widen(weights[u][r]);
                 for (int64_t i = 0; i < T::chunkElements; ++i)
                   updated[r] =
-                      math::FmaOp::create(b, loc, weights[r][i], x[i], updated[r]);
-              scf::YieldOp::create(b, loc, updated);
-              b.setInsertionPointToStart(ifRow.elseBlock());
-              scf::YieldOp::create(b, loc, rowAcc);
+                      math::FmaOp::create(b, loc, w[i], x[i], updated[r]);
+              }
             }
-            for (int64_t r = 0; r < T::rowsPerWarp; ++r)
-              acc[accIndex(m, r)] = ifRow.getResult(r);
+            scf::YieldOp::create(b, loc, updated);
+            b.setInsertionPointToStart(ifRow.elseBlock());
+            scf::YieldOp::create(b, loc, rowAcc);
           }
+          for (int64_t r = 0; r < T::rowsPerWarp; ++r)
+            acc[accIndex(m, r)] = ifRow.getResult(r);
         }
         scf::YieldOp::create(b, loc, acc);
       });

@@ -123,7 +123,8 @@ gpu_lowering::weightRowOfTileRow(OpBuilder &b, Location loc,
 }
 
 /// `count` consecutive elements of `elementType` at `base` + `offset` (one
-/// load, aligned to its size), widened to f32 scalars.
+/// load, aligned to its size, of an input: invariant), widened to f32
+/// scalars.
 static SmallVector<Value> loadValues(OpBuilder &b, Location loc, Value base,
                                      Type elementType, Value offset,
                                      int64_t count) {
@@ -131,7 +132,8 @@ static SmallVector<Value> loadValues(OpBuilder &b, Location loc, Value base,
   unsigned bytes = count * elementType.getIntOrFloatBitWidth() / 8;
   Value loaded = LLVM::LoadOp::create(
       b, loc, vectorType, elementPointer(b, loc, base, elementType, offset),
-      bytes);
+      bytes, /*isVolatile=*/false, /*isNonTemporal=*/false,
+      /*isInvariant=*/true);
   SmallVector<Value> values;
   for (int64_t i = 0; i < count; ++i)
     values.push_back(convertFloat(

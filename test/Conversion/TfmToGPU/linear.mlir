@@ -1,27 +1,27 @@
 // RUN: tfm-opt %s --tfm-lower-to-gpu --canonicalize --split-input-file | FileCheck %s
 
-// bf16, K a multiple of 8: at run time, M <= 16 streams the weight, more
-// rows use the tensor-core GEMM (dynamic shared memory: a 3-stage ring of
-// 128x32 and 256x32 bf16 tiles).
+// bf16, K a multiple of 8: at run time, M <= 4 streams the weight, more
+// rows use the tensor-core GEMM (dynamic shared memory: a 4-stage ring of
+// two 128x32 bf16 tiles).
 // CHECK-LABEL: func.func @bf16_bias_gelu_residual
-// CHECK: %[[FEW:.*]] = arith.cmpi ule, %{{.*}}, %c16 : index
+// CHECK: %[[FEW:.*]] = arith.cmpi ule, %{{.*}}, %c4 : index
 // CHECK: scf.if %[[FEW]] {
 // CHECK: tfm.kernel_launch @tfm_kernels::@linear_gemv grid(%c24, {{.*}}) block [128, 1, 1] shared 0 args({{.*}}, %c384, %c256 :
 // CHECK: } else {
-// CHECK: tfm.kernel_launch @tfm_kernels::@linear_mma_bf16 grid(%c2, {{.*}}) block [256, 1, 1] shared 73728 args
+// CHECK: tfm.kernel_launch @tfm_kernels::@linear_mma_bf16 grid(%c3, {{.*}}) block [128, 1, 1] shared 65536 args
 // CHECK: gpu.func @linear_gemv(
-// CHECK: llvm.load {{.*}}alignment = 16 {{.*}} -> vector<8xbf16>
+// CHECK: llvm.load {{.*}} invariant {alignment = 16 : i64} : !llvm.ptr<1> -> vector<8xbf16>
 // CHECK: math.fma
 // CHECK: gpu.shuffle xor
 // CHECK: math.tanh
 // CHECK: gpu.func @linear_mma_bf16(
-// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
 // CHECK: gpu.dynamic_shared_memory
-// The prologue fills two stages, 16-byte copies zero-filled past the edges.
+// The prologue fills three stages, 16-byte copies zero-filled past the edges.
 // CHECK: nvvm.cp.async.shared.global {{.*}}, 16, cache = cg, %{{.*}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
 // CHECK: nvvm.cp.async.commit.group
 // CHECK: scf.for {{.*}} -> (f32, f32,
-// CHECK: nvvm.cp.async.wait.group 1
+// CHECK: nvvm.cp.async.wait.group 2
 // CHECK: gpu.barrier
 // CHECK: nvvm.ldmatrix {{.*}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<row>, num = 4 : i32, shape = #nvvm.ld_st_matrix_shape<m = 8, n = 8>}
 // CHECK: nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
@@ -39,11 +39,11 @@ func.func @bf16_bias_gelu_residual(%x: tensor<?x256xbf16>, %w: tensor<384x256xbf
 
 // -----
 
-// Gated (GLU): a block's 256 weight rows are the gate and up rows of 128
-// output columns, so the grid covers N/128 column tiles; the activated gate
+// Gated (GLU): a block's 128 weight rows are the gate and up rows of 64
+// output columns, so the grid covers N/64 column tiles; the activated gate
 // multiplies the up projection.
 // CHECK-LABEL: func.func @f16_swiglu
-// CHECK: tfm.kernel_launch @tfm_kernels::@linear_mma_f16 grid(%c2, {{.*}})
+// CHECK: tfm.kernel_launch @tfm_kernels::@linear_mma_f16 grid(%c3, {{.*}})
 // CHECK: gpu.func @linear_mma_f16(
 // CHECK: nvvm.mma.sync {{.*}} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
 // CHECK: math.exp
@@ -57,13 +57,13 @@ func.func @f16_swiglu(%x: tensor<2x?x64xf16>, %w: tensor<384x64xf16>) -> tensor<
 // -----
 
 // K = 37: rows are not 16-byte aligned, so no cp.async and no weight
-// streaming; the tiles are filled by element loads, and the odd N is
-// stored column by column.
+// streaming; the tiles are filled by element loads (8 warps of 64 x 32),
+// and the odd N is stored column by column.
 // CHECK-LABEL: func.func @bf16_ragged_k
 // CHECK-NOT: scf.if
-// CHECK: tfm.kernel_launch @tfm_kernels::@linear_mma_bf16
+// CHECK: tfm.kernel_launch @tfm_kernels::@linear_mma_bf16 grid(%c1, {{.*}}) block [256, 1, 1] shared 65536
 // CHECK-NOT: nvvm.cp.async
-// CHECK: llvm.store {{.*}} {alignment = 16 : i64} : vector<8xbf16>, !llvm.ptr<3>
+// CHECK: llvm.store {{.*}} {alignment = 2 : i64} : bf16, !llvm.ptr<3>
 // CHECK: nvvm.mma.sync
 // CHECK: llvm.store {{.*}} : vector<1xbf16>, !llvm.ptr<1>
 func.func @bf16_ragged_k(%x: tensor<?x37xbf16>, %w: tensor<29x37xbf16>) -> tensor<?x29xbf16> {
