@@ -88,8 +88,7 @@ public:
       SmallVector<Value> position(spatial);
       Value rest = element;
       for (int64_t i = spatial - 1; i > 0; --i) {
-        position[i] = m.rem(rest, outputSizes[i]);
-        rest = m.div(rest, outputSizes[i]);
+        std::tie(rest, position[i]) = m.divRemSmall(rest, outputSizes[i]);
       }
       position[0] = rest;
       Value sum = bias ? m.load(bias, {channel}) : m.f32(0.0);

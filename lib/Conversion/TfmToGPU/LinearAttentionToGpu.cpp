@@ -98,8 +98,7 @@ public:
       : b(b), loc(loc), m(b, loc), g(g) {
     Value bh = blockId(b, loc, gpu::Dimension::y);
     Value heads = memref::DimOp::create(b, loc, anyOperand, 1);
-    batch = m.div(bh, heads);
-    head = m.rem(bh, heads);
+    std::tie(batch, head) = m.divRemSmall(bh, heads);
     length = memref::DimOp::create(b, loc, anyOperand, 2);
   }
 

@@ -102,6 +102,9 @@ struct StateLayout {
   bool inRegisters() const { return capacity > 0; }
   /// Steps per staged chunk: the shared buffers stay under 48 KiB.
   int64_t chunkSteps() const { return capacity > 32 ? 16 : 32; }
+  /// Staged items per thread in flight at once: fewer beside a large state,
+  /// which holds 2·capacity registers (state and rates) throughout.
+  int64_t stagingRounds() const { return capacity > 32 ? 1 : 4; }
 };
 
 /// Builds one scan kernel's body.
@@ -149,8 +152,7 @@ private:
     Value tile = blockId(b, loc, gpu::Dimension::x);
     group = blockId(b, loc, gpu::Dimension::y);
     Value z = blockId(b, loc, gpu::Dimension::z);
-    batch = m.div(z, args.gridSegments);
-    segment = m.rem(z, args.gridSegments);
+    std::tie(batch, segment) = m.divRemSmall(z, args.gridSegments);
     Value tileStart = m.mul(tile, kChannelsPerBlock);
     firstChannel = m.add(m.mul(group, args.groupSize), tileStart);
     channels = m.min(m.sub(args.groupSize, tileStart), kChannelsPerBlock);
@@ -286,7 +288,8 @@ private:
               memref::StoreOp::create(
                   b, loc, m.orZero(valid, m.load(args.cMat, indices)),
                   stagedC, ValueRange{t, n});
-          });
+          },
+          layout.stagingRounds());
     }
     forEachChunkElement(start, count, [&](Value row, Value t, Value valid,
                                           Value rowChannel, Value time) {
@@ -310,15 +313,17 @@ private:
   void forEachChunkElement(
       Value start, Value count,
       function_ref<void(Value, Value, Value, Value, Value)> body) {
-    forEachInBlock(b, loc, kChannelsPerBlock * steps, kChannelsPerBlock,
-                   [&](OpBuilder &, Location, Value i) {
-                     Value row = m.div(i, steps), t = m.rem(i, steps);
-                     Value valid = m.both(m.lt(row, channels), m.lt(t, count));
-                     Value rowChannel = m.add(
-                         firstChannel, m.min(row, m.sub(channels, 1)));
-                     Value time = m.add(start, m.min(t, m.sub(count, 1)));
-                     body(row, t, valid, rowChannel, time);
-                   });
+    forEachInBlock(
+        b, loc, kChannelsPerBlock * steps, kChannelsPerBlock,
+        [&](OpBuilder &, Location, Value i) {
+          Value row = m.div(i, steps), t = m.rem(i, steps);
+          Value valid = m.both(m.lt(row, channels), m.lt(t, count));
+          Value rowChannel =
+              m.add(firstChannel, m.min(row, m.sub(channels, 1)));
+          Value time = m.add(start, m.min(t, m.sub(count, 1)));
+          body(row, t, valid, rowChannel, time);
+        },
+        layout.stagingRounds());
   }
 
   /// The chunk's steps for this thread's channel, from shared memory; y_t
@@ -591,6 +596,9 @@ private:
       OpBuilder::InsertionGuard guard(rewriter);
       kernel = createKernel(rewriter, op, name, ValueRange(values).getTypes(),
                             shared, block);
+      // Under .maxntid, ptxas aims at a register count of its own (80 for
+      // 128 threads) and spilled the register state; without it, none.
+      kernel.removeKnownBlockSizeAttr();
       ScanKernelBuilder(rewriter, loc, host.boundTo(kernel), layout, pass,
                         softplus, kernel.getWorkgroupAttributions())
           .build();

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <tuple>
 
 namespace mlir::tfm::gpu_lowering {
 
@@ -53,6 +54,19 @@ struct KernelMath {
   }
   Value rem(Value x, Value y) const {
     return arith::RemUIOp::create(b, loc, x, y);
+  }
+  /// x / y and x % y of index values below 2^31 (block coordinates, dims),
+  /// in 32 bits: a 64-bit division by a runtime value is a subroutine call
+  /// in SASS, whose calling convention costs registers.
+  std::pair<Value, Value> divRemSmall(Value x, Value y) const {
+    Type i32 = b.getI32Type();
+    Value x32 = arith::IndexCastUIOp::create(b, loc, i32, x);
+    Value y32 = arith::IndexCastUIOp::create(b, loc, i32, y);
+    auto widen = [&](Value v) -> Value {
+      return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), v);
+    };
+    return {widen(arith::DivUIOp::create(b, loc, x32, y32)),
+            widen(arith::RemUIOp::create(b, loc, x32, y32))};
   }
   /// x·y + z: one fused f32 op, or index arithmetic.
   Value fma(Value x, Value y, Value z) const {
@@ -203,19 +217,19 @@ inline void ifThen(OpBuilder &b, Location loc, Value condition,
   body(b, loc);
 }
 
-/// forEachInBlock over a static `count`, unrolled by rounds of 8 items per
-/// thread: their global loads are then in flight together instead of one
-/// loop iteration's at a time (fully unrolling 32 rounds spilled registers).
-/// Only the items of a ragged end are guarded.
+/// forEachInBlock over a static `count`, unrolled by `unrolledRounds` items
+/// per thread: their global loads are then in flight together instead of
+/// one loop iteration's at a time (fully unrolling 32 rounds spilled
+/// registers). Only the items of a ragged end are guarded.
 inline void forEachInBlock(OpBuilder &b, Location loc, int64_t count,
                            int64_t blockSize,
                            function_ref<void(OpBuilder &, Location, Value)>
-                               body) {
-  constexpr int64_t kUnrolledRounds = 8;
+                               body,
+                           int64_t unrolledRounds = 8) {
   if (count <= 0)
     return;
   int64_t rounds = llvm::divideCeil(count, blockSize);
-  int64_t unrolled = std::min(rounds, kUnrolledRounds);
+  int64_t unrolled = std::min(rounds, unrolledRounds);
   int64_t groups = llvm::divideCeil(rounds, unrolled);
   bool ragged = groups * unrolled * blockSize != count;
   KernelMath m(b, loc);

@@ -210,8 +210,7 @@ static SmallVector<Value> signalIndices(OpBuilder &b, Location loc,
     if (dim == axis)
       continue;
     Value size = memref::DimOp::create(b, loc, memref, dim);
-    indices[dim] = m.rem(rest, size);
-    rest = m.div(rest, size);
+    std::tie(rest, indices[dim]) = m.divRemSmall(rest, size);
   }
   return indices;
 }
