@@ -49,9 +49,9 @@ void tfm::buildTfmToLinalgPipeline(OpPassManager &pm) {
   addCleanup(pm);
 }
 
-void tfm::buildLinalgToLLVMPipeline(OpPassManager &pm) {
-  // 4. Bufferize across function boundaries; results become caller-owned
-  //    out-parameters so the C entry point writes into the user's buffer.
+void tfm::buildBufferizationPipeline(OpPassManager &pm) {
+  // Bufferize across function boundaries; results become caller-owned
+  // out-parameters so the C entry point writes into the user's buffer.
   pm.addPass(createTfmMarkArgumentsReadOnly());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -65,6 +65,11 @@ void tfm::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   addCleanup(pm);
+}
+
+void tfm::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+  // 4. Bufferization.
+  buildBufferizationPipeline(pm);
 
   // 5. Parallel loops become runtime launches; then loops, then the LLVM
   //    dialect.

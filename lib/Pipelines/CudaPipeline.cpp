@@ -12,8 +12,6 @@
 #include "tfmc/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
-#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
-#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -39,24 +37,6 @@ using namespace mlir::tfm;
 static void addCleanup(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-}
-
-/// Bufferizes the host functions; results become caller-owned
-/// out-parameters, as on the CPU.
-static void addBufferization(OpPassManager &pm) {
-  pm.addPass(createTfmMarkArgumentsReadOnly());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.hoistStaticAllocs = true;
-  outParams.modifyPublicFunctions = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  bufferization::BufferDeallocationPipelineOptions dealloc;
-  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
-  addCleanup(pm);
 }
 
 /// Kernels: NVVM, then PTX text in a gpu.binary.
@@ -118,7 +98,7 @@ void tfm::buildCudaPipeline(OpPassManager &pm, const CudaOptions &options,
   // models) becomes linalg, fused, then loops launched on the GPU.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
-  addBufferization(pm);
+  buildBufferizationPipeline(pm);
   pm.addPass(createTfmHostLoopsToGpu());
   addCleanup(pm);
   addKernelCompilation(pm, options);

@@ -34,6 +34,10 @@ void buildTfmOptimizationPipeline(OpPassManager &pm);
 /// tfm -> linalg/scf on tensors.
 void buildTfmToLinalgPipeline(OpPassManager &pm);
 
+/// One-shot bufferization across function boundaries, results as
+/// caller-owned out-parameters, buffer deallocation (both targets).
+void buildBufferizationPipeline(OpPassManager &pm);
+
 /// linalg on tensors -> bufferized loops -> the LLVM dialect.
 void buildLinalgToLLVMPipeline(OpPassManager &pm);
 
