@@ -1,9 +1,10 @@
 //===- DwConvToGpu.cpp - tfm.dwconv to a CUDA kernel ----------------------===//
 //
 // One thread per output element: a block holds 256 consecutive outputs of
-// one (batch, channel) plane (grid: plane tiles, channels, batch), so that a warp reads consecutive inputs and
-// the same taps (one broadcast load each, kept in L1 for the plane). The
-// taps are summed in f32 in order, unrolled when the kernel is short.
+// one (batch, channel) plane (grid: plane tiles, channels, batch), so that
+// a warp reads consecutive inputs and the same taps (one broadcast load
+// each, kept in L1 for the plane). The taps are summed in f32 in order,
+// unrolled when the kernel is short.
 // Padding is resolved per tap: zeros skip the tap, circular padding wraps
 // the index around the input (any number of times, as on the CPU).
 //
@@ -156,14 +157,13 @@ private:
   std::pair<Value, Value> resolve(Value source, Value size) {
     if (circular) {
       Value rem = arith::RemSIOp::create(b, loc, source, size);
-      Value wrapped =
-          arith::RemSIOp::create(b, loc, m.add(rem, size), size);
+      Value wrapped = arith::RemSIOp::create(b, loc, m.add(rem, size), size);
       return {wrapped, arith::ConstantOp::create(b, loc, b.getBoolAttr(true))};
     }
-    Value nonNegative = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::sge, source, m.index(0));
-    Value below = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                        source, size);
+    Value nonNegative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                              source, m.index(0));
+    Value below =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, source, size);
     Value valid = m.both(nonNegative, below);
     return {m.select(valid, source, m.index(0)), valid};
   }
@@ -188,12 +188,12 @@ struct DwConvToGpu : OpRewritePattern<DwConvOp> {
     // Output length: ⌊(L + padLow + padHigh − extent − 1)/stride⌋ + 1.
     Value planeSize = m.index(1);
     for (auto [i, dim] : llvm::enumerate(dims)) {
-      Value span =
-          m.sub(m.add(sizes[2 + i], dim.padLow + dim.padHigh), dim.extent() + 1);
-      Value quotient = arith::FloorDivSIOp::create(rewriter, loc, span,
-                                                   m.index(dim.stride));
-      sizes[2 + i] = arith::MaxSIOp::create(rewriter, loc, m.add(quotient, 1),
-                                            m.index(0));
+      Value span = m.sub(m.add(sizes[2 + i], dim.padLow + dim.padHigh),
+                         dim.extent() + 1);
+      Value quotient =
+          arith::FloorDivSIOp::create(rewriter, loc, span, m.index(dim.stride));
+      sizes[2 + i] =
+          arith::MaxSIOp::create(rewriter, loc, m.add(quotient, 1), m.index(0));
       planeSize = m.mul(planeSize, sizes[2 + i]);
     }
     auto type = cast<RankedTensorType>(op.getType());
@@ -211,16 +211,16 @@ struct DwConvToGpu : OpRewritePattern<DwConvOp> {
     gpu::GPUFuncOp kernel;
     {
       OpBuilder::InsertionGuard guard(rewriter);
-      kernel = createKernel(rewriter, op, "dwconv",
-                            ValueRange(args).getTypes(), {}, block);
+      kernel = createKernel(rewriter, op, "dwconv", ValueRange(args).getTypes(),
+                            {}, block);
       DwConvKernelBuilder(rewriter, loc, dims,
                           op.getPadding() == ConvPadding::circular,
                           kernel.getArguments(), bool(op.getBias()))
           .build();
     }
     launchKernel(rewriter, loc, kernel,
-                 {m.ceilDiv(planeSize, kThreads), sizes[1], sizes[0]}, block,
-                 0, args);
+                 {m.ceilDiv(planeSize, kThreads), sizes[1], sizes[0]}, block, 0,
+                 args);
     rewriter.replaceOp(op, tensorOf(rewriter, loc, output));
     return success();
   }

@@ -19,6 +19,9 @@
 //   causal), staging φk and V' in shared memory and weighting the scores by
 //   c[h, L − 1 + j − i]; O(L²·(m + W)), computed directly in f32.
 //
+// The op's `chunk` (the CPU's rows per chunk) does not change the result;
+// the GPU picks its own chunk rows from the shared memory they need.
+//
 //===----------------------------------------------------------------------===//
 #include "GpuLoweringUtils.h"
 #include "SequenceKernelUtils.h"
@@ -116,9 +119,8 @@ public:
   /// a row.
   void forEach2d(int64_t rows, int64_t columns,
                  function_ref<void(Value, Value)> body) {
-    forEach(rows * columns, [&](Value i) {
-      body(m.div(i, columns), m.rem(i, columns));
-    });
+    forEach(rows * columns,
+            [&](Value i) { body(m.div(i, columns), m.rem(i, columns)); });
   }
   Value sharedAt(Value buffer, Value row, Value column) {
     return memref::LoadOp::create(b, loc, buffer, ValueRange{row, column});
@@ -185,8 +187,7 @@ static void buildPrefixSums(OpBuilder &b, Location loc, const Geometry &g,
   ifThen(b, loc, m.lt(entry, g.features * g.columns()),
          [&](OpBuilder &, Location) {
            Value total = forLoop(
-               b, loc, m.index(0), chunks, m.index(1),
-               ValueRange{m.f32(0.0)},
+               b, loc, m.index(0), chunks, m.index(1), ValueRange{m.f32(0.0)},
                [&](OpBuilder &, Location, Value c, ValueRange running) {
                  SmallVector<Value> at = {bh, c, entry};
                  Value sum = memref::LoadOp::create(b, loc, workspace, at);
@@ -273,26 +274,24 @@ static void buildQueries(OpBuilder &b, Location loc, const Geometry &g,
     });
     barrier(b, loc);
     k.forEach2d(g.rows, g.columns(), [&](Value i, Value e) {
-      Value sum = forLoop(
-          b, loc, m.index(0), m.index(g.rows), m.index(1),
-          ValueRange{k.sharedAt(shared.sums, i, e)},
-          [&](OpBuilder &, Location, Value j, ValueRange acc) {
-            return SmallVector<Value>{
-                m.fma(k.sharedAt(shared.scores, i, j),
-                      k.sharedAt(shared.values, j, e), acc[0])};
-          })[0];
+      Value sum = forLoop(b, loc, m.index(0), m.index(g.rows), m.index(1),
+                          ValueRange{k.sharedAt(shared.sums, i, e)},
+                          [&](OpBuilder &, Location, Value j, ValueRange acc) {
+                            return SmallVector<Value>{
+                                m.fma(k.sharedAt(shared.scores, i, j),
+                                      k.sharedAt(shared.values, j, e), acc[0])};
+                          })[0];
       k.setShared(sum, shared.sums, i, e);
     });
   };
   if (options.keys == KeyChunks::Own)
     addKeyChunk(chunk);
   if (options.keys == KeyChunks::All) {
-    Value keyChunks = options.causal ? m.add(chunk, 1)
-                                     : m.ceilDiv(k.length, g.rows);
-    forLoop(b, loc, m.index(0), keyChunks, m.index(1),
-            [&](OpBuilder &, Location, Value keyChunk) {
-              addKeyChunk(keyChunk);
-            });
+    Value keyChunks =
+        options.causal ? m.add(chunk, 1) : m.ceilDiv(k.length, g.rows);
+    forLoop(
+        b, loc, m.index(0), keyChunks, m.index(1),
+        [&](OpBuilder &, Location, Value keyChunk) { addKeyChunk(keyChunk); });
   }
 
   // out_i = N_i[:dv] / (N_i[dv] + eps), rows that exist.
@@ -300,8 +299,8 @@ static void buildQueries(OpBuilder &b, Location loc, const Geometry &g,
   k.forEach2d(g.rows, g.valueDim, [&](Value i, Value e) {
     Value query = m.add(first, i);
     ifThen(b, loc, m.lt(query, k.length), [&](OpBuilder &, Location) {
-      Value denominator = m.add(
-          k.sharedAt(shared.sums, i, m.index(g.valueDim)), m.f32(options.eps));
+      Value denominator = m.add(k.sharedAt(shared.sums, i, m.index(g.valueDim)),
+                                m.f32(options.eps));
       m.store(m.div(k.sharedAt(shared.sums, i, e), denominator), output,
               {k.batch, k.head, query, e});
     });
@@ -366,12 +365,12 @@ struct LinearAttentionToGpu : OpRewritePattern<LinearAttentionOp> {
              [&](OpBuilder &b, ValueRange args) {
                buildKeySummary(b, loc, g, args);
              });
-      launch(rewriter, op, "linear_attention_prefix_sums", 0,
-             {m.index(llvm::divideCeil(g.features * g.columns(), kThreads)),
-              bh},
-             {workspace, chunks}, [&](OpBuilder &b, ValueRange args) {
-               buildPrefixSums(b, loc, g, args);
-             });
+      launch(
+          rewriter, op, "linear_attention_prefix_sums", 0,
+          {m.index(llvm::divideCeil(g.features * g.columns(), kThreads)), bh},
+          {workspace, chunks}, [&](OpBuilder &b, ValueRange args) {
+            buildPrefixSums(b, loc, g, args);
+          });
       options.state = causal ? StateTerm::Prefix : StateTerm::Total;
       options.keys = causal ? KeyChunks::Own : KeyChunks::None;
       queryArgs.push_back(workspace);

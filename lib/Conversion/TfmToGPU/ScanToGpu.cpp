@@ -59,20 +59,32 @@ enum class ScanPass { SegmentEnds, Outputs };
 /// with the same fields, as the kernel's arguments. Null fields are not
 /// passed.
 struct ScanOperands {
-  Value u, delta, a, bMat, cMat;                    // the op's operands
-  Value skip, gate, deltaBias, initialState;        // optional operands
-  Value y, finalState;                              // results
-  Value segmentStates, segmentDeltas; // [B, D, K, capacity], [B, D, K]
-  Value length, stateSize, groupSize;               // L, N, D / G
-  Value segmentLength, segmentCount, gridSegments;  // K; segments in the grid
+  Value u, delta, a, bMat, cMat;             // the op's operands
+  Value skip, gate, deltaBias, initialState; // optional operands
+  Value y, finalState;                       // results
+  Value segmentStates, segmentDeltas;        // [B, D, K, capacity], [B, D, K]
+  Value length, stateSize, groupSize;        // L, N, D / G
+  Value segmentLength, segmentCount, gridSegments; // K; segments in the grid
 
   SmallVector<Value *> fields() {
-    return {&u,          &delta,         &a,
-            &bMat,       &cMat,          &skip,
-            &gate,       &deltaBias,     &initialState,
-            &y,          &finalState,    &segmentStates,
-            &segmentDeltas, &length,     &stateSize,
-            &groupSize,  &segmentLength, &segmentCount,
+    return {&u,
+            &delta,
+            &a,
+            &bMat,
+            &cMat,
+            &skip,
+            &gate,
+            &deltaBias,
+            &initialState,
+            &y,
+            &finalState,
+            &segmentStates,
+            &segmentDeltas,
+            &length,
+            &stateSize,
+            &groupSize,
+            &segmentLength,
+            &segmentCount,
             &gridSegments};
   }
   SmallVector<Value> values() {
@@ -143,8 +155,7 @@ private:
   int64_t steps;
   Value rowsDelta, rowsInput, stagedB, stagedC;
   // Where the block is.
-  Value batch, group, segment, firstChannel, channels, thread, active,
-      channel;
+  Value batch, group, segment, firstChannel, channels, thread, active, channel;
 
   bool writesOutputs() const { return pass == ScanPass::Outputs; }
 
@@ -193,13 +204,12 @@ private:
     SmallVector<Value> rates, state;
     for (int64_t n = 0; n < capacity; ++n) {
       StateElement element = stateElement(n);
-      rates.push_back(
-          mask(element, m.mul(m.load(args.a, {channel, element.at}),
-                              m.f32(kLog2E))));
+      rates.push_back(mask(element, m.mul(m.load(args.a, {channel, element.at}),
+                                          m.f32(kLog2E))));
       Value initial = m.f32(0.0);
       if (writesOutputs() && args.initialState)
-        initial = mask(element, m.load(args.initialState,
-                                       {batch, channel, element.at}));
+        initial = mask(element,
+                       m.load(args.initialState, {batch, channel, element.at}));
       state.push_back(initial);
     }
     if (writesOutputs())
@@ -210,17 +220,17 @@ private:
         m.min(args.length, m.add(segmentStart, args.segmentLength));
     SmallVector<Value> inits(state);
     inits.push_back(m.f32(0.0)); // Σ Δ over the segment
-    SmallVector<Value> scanned = forLoop(
-        b, loc, segmentStart, segmentStop, m.index(steps), inits,
-        [&](OpBuilder &, Location, Value start, ValueRange carried) {
-          Value count = m.min(m.sub(segmentStop, start), steps);
-          stageChunk(start, count);
-          SmallVector<Value> next =
-              runChunkInRegisters(count, rates, carried);
-          if (writesOutputs())
-            writeChunk(start, count);
-          return next;
-        });
+    SmallVector<Value> scanned =
+        forLoop(b, loc, segmentStart, segmentStop, m.index(steps), inits,
+                [&](OpBuilder &, Location, Value start, ValueRange carried) {
+                  Value count = m.min(m.sub(segmentStop, start), steps);
+                  stageChunk(start, count);
+                  SmallVector<Value> next =
+                      runChunkInRegisters(count, rates, carried);
+                  if (writesOutputs())
+                    writeChunk(start, count);
+                  return next;
+                });
     Value deltaSum = scanned.pop_back_val();
 
     // The last segment's state is the final state; the others' are the
@@ -281,29 +291,30 @@ private:
             Value at = m.select(valid, n, m.index(0));
             Value time = m.add(start, m.select(valid, t, m.index(0)));
             SmallVector<Value> indices = {batch, group, at, time};
-            memref::StoreOp::create(
-                b, loc, m.orZero(valid, m.load(args.bMat, indices)), stagedB,
-                ValueRange{t, n});
+            memref::StoreOp::create(b, loc,
+                                    m.orZero(valid, m.load(args.bMat, indices)),
+                                    stagedB, ValueRange{t, n});
             if (stagedC)
               memref::StoreOp::create(
-                  b, loc, m.orZero(valid, m.load(args.cMat, indices)),
-                  stagedC, ValueRange{t, n});
+                  b, loc, m.orZero(valid, m.load(args.cMat, indices)), stagedC,
+                  ValueRange{t, n});
           },
           layout.stagingRounds());
     }
-    forEachChunkElement(start, count, [&](Value row, Value t, Value valid,
-                                          Value rowChannel, Value time) {
-      Value delta = m.load(args.delta, {batch, rowChannel, time});
-      if (args.deltaBias)
-        delta = m.add(delta, m.load(args.deltaBias, {rowChannel}));
-      if (softplus)
-        delta = m.softplus(delta);
-      Value input = m.mul(delta, m.load(args.u, {batch, rowChannel, time}));
-      memref::StoreOp::create(b, loc, m.orZero(valid, delta), rowsDelta,
-                              ValueRange{row, t});
-      memref::StoreOp::create(b, loc, m.orZero(valid, input), rowsInput,
-                              ValueRange{row, t});
-    });
+    forEachChunkElement(
+        start, count,
+        [&](Value row, Value t, Value valid, Value rowChannel, Value time) {
+          Value delta = m.load(args.delta, {batch, rowChannel, time});
+          if (args.deltaBias)
+            delta = m.add(delta, m.load(args.deltaBias, {rowChannel}));
+          if (softplus)
+            delta = m.softplus(delta);
+          Value input = m.mul(delta, m.load(args.u, {batch, rowChannel, time}));
+          memref::StoreOp::create(b, loc, m.orZero(valid, delta), rowsDelta,
+                                  ValueRange{row, t});
+          memref::StoreOp::create(b, loc, m.orZero(valid, input), rowsInput,
+                                  ValueRange{row, t});
+        });
     barrier(b, loc);
   }
 
@@ -347,9 +358,9 @@ private:
                             m.mul(input, bt));
             next.push_back(h);
             if (stagedC)
-              y = m.fma(memref::LoadOp::create(b, loc, stagedC,
-                                               ValueRange{t, at}),
-                        h, y);
+              y = m.fma(
+                  memref::LoadOp::create(b, loc, stagedC, ValueRange{t, at}), h,
+                  y);
           }
           if (writesOutputs())
             memref::StoreOp::create(b, loc, y, rowsInput,
@@ -362,19 +373,20 @@ private:
   /// y = (C·h + D·u)·silu(z) for the chunk, written along L.
   void writeChunk(Value start, Value count) {
     barrier(b, loc);
-    forEachChunkElement(start, count, [&](Value row, Value t, Value valid,
-                                          Value rowChannel, Value time) {
-      ifThen(b, loc, valid, [&](OpBuilder &, Location) {
-        Value y =
-            memref::LoadOp::create(b, loc, rowsInput, ValueRange{row, t});
-        SmallVector<Value> at = {batch, rowChannel, time};
-        if (args.skip)
-          y = m.fma(m.load(args.skip, {rowChannel}), m.load(args.u, at), y);
-        if (args.gate)
-          y = m.mul(y, m.silu(m.load(args.gate, at)));
-        m.store(y, args.y, at);
-      });
-    });
+    forEachChunkElement(
+        start, count,
+        [&](Value row, Value t, Value valid, Value rowChannel, Value time) {
+          ifThen(b, loc, valid, [&](OpBuilder &, Location) {
+            Value y =
+                memref::LoadOp::create(b, loc, rowsInput, ValueRange{row, t});
+            SmallVector<Value> at = {batch, rowChannel, time};
+            if (args.skip)
+              y = m.fma(m.load(args.skip, {rowChannel}), m.load(args.u, at), y);
+            if (args.gate)
+              y = m.mul(y, m.silu(m.load(args.gate, at)));
+            m.store(y, args.y, at);
+          });
+        });
   }
 
   /// The state in the final-state buffer, one segment, B and C from global
@@ -383,10 +395,9 @@ private:
     ifThen(b, loc, active, [&](OpBuilder &, Location) {
       forLoop(b, loc, m.index(0), args.stateSize, m.index(1),
               [&](OpBuilder &, Location, Value n) {
-                Value initial =
-                    args.initialState
-                        ? m.load(args.initialState, {batch, channel, n})
-                        : m.f32(0.0);
+                Value initial = args.initialState ? m.load(args.initialState,
+                                                           {batch, channel, n})
+                                                  : m.f32(0.0);
                 m.store(initial, args.finalState, {batch, channel, n});
               });
     });
@@ -480,8 +491,9 @@ struct SelectiveScanToGpu : OpRewritePattern<SelectiveScanOp> {
       dispatchOnStateSize(rewriter, loc, op, host, grid, softplus, 0);
     } else {
       int64_t capacity =
-          staticN <= kRegisterStateCapacities[std::size(
-                         kRegisterStateCapacities) - 1]
+          staticN <=
+                  kRegisterStateCapacities[std::size(kRegisterStateCapacities) -
+                                           1]
               ? staticN
               : 0;
       launchScan(rewriter, loc, op, host, grid, {capacity, true}, softplus);
@@ -515,8 +527,7 @@ private:
     }
     KernelMath m(rewriter, loc);
     int64_t capacity = kRegisterStateCapacities[choice];
-    auto ifOp = scf::IfOp::create(rewriter, loc,
-                                  m.le(host.stateSize, capacity),
+    auto ifOp = scf::IfOp::create(rewriter, loc, m.le(host.stateSize, capacity),
                                   /*withElse=*/true);
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPointToStart(ifOp.thenBlock());
@@ -542,8 +553,7 @@ private:
           m.min(m.max(m.div(m.index(kTargetBlocks), grid.blocksPerSegment), 1),
                 chunks);
       host.segmentLength = m.mul(m.ceilDiv(chunks, wanted), steps);
-      host.segmentCount =
-          m.max(m.ceilDiv(host.length, host.segmentLength), 1);
+      host.segmentCount = m.max(m.ceilDiv(host.length, host.segmentLength), 1);
       auto workspace = [&](ArrayRef<Value> sizes) {
         auto type = RankedTensorType::get(
             SmallVector<int64_t>(sizes.size(), ShapedType::kDynamic),

@@ -1,4 +1,4 @@
-//===- SequenceKernelUtils.h - helpers of the sequence-mixing kernels -*- C++ -*-===//
+//===- SequenceKernelUtils.h - sequence-mixing kernel helpers -*- C++ -*-===//
 //
 // Terse builders for the bodies of the scan, FFT, linear-attention and
 // depthwise-convolution kernels: index and f32 arithmetic at one insertion
@@ -141,8 +141,8 @@ struct KernelMath {
   /// log1p(y) of y = e^-|x| ∈ (0, 1] is its series below 1/32, where
   /// log2(1 + y) would lose y's digits, else log2(1 + y)·ln 2.
   Value softplus(Value x) const {
-    Value negAbs = arith::MinimumFOp::create(
-        b, loc, x, arith::NegFOp::create(b, loc, x));
+    Value negAbs =
+        arith::MinimumFOp::create(b, loc, x, arith::NegFOp::create(b, loc, x));
     Value y = exp(negAbs);
     Value series = f32(-0.25);
     for (double coefficient : {1.0 / 3.0, -0.5, 1.0})
@@ -164,8 +164,8 @@ private:
     return LLVM::InlineAsmOp::create(
                b, loc, b.getF32Type(), ValueRange{x}, text, "=f,f",
                /*has_side_effects=*/false, /*is_align_stack=*/false,
-               LLVM::tailcallkind::TailCallKind::None,
-               LLVM::AsmDialectAttr(), ArrayAttr())
+               LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
+               ArrayAttr())
         .getResult(0);
   }
 };
@@ -188,8 +188,7 @@ inline SmallVector<Value> forLoop(OpBuilder &b, Location loc, Value lb,
 }
 
 /// scf.for with nothing carried.
-inline void forLoop(OpBuilder &b, Location loc, Value lb, Value ub,
-                    Value step,
+inline void forLoop(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
                     function_ref<void(OpBuilder &, Location, Value)> body) {
   forLoop(b, loc, lb, ub, step, ValueRange{},
           [&](OpBuilder &nb, Location l, Value iv, ValueRange) {
@@ -200,10 +199,9 @@ inline void forLoop(OpBuilder &b, Location loc, Value lb, Value ub,
 
 /// `for (i = threadIdx.x; i < count; i += blockSize)`: the block's threads
 /// share `count` items, consecutive threads on consecutive items.
-inline void forEachInBlock(OpBuilder &b, Location loc, Value count,
-                           int64_t blockSize,
-                           function_ref<void(OpBuilder &, Location, Value)>
-                               body) {
+inline void
+forEachInBlock(OpBuilder &b, Location loc, Value count, int64_t blockSize,
+               function_ref<void(OpBuilder &, Location, Value)> body) {
   forLoop(b, loc, threadId(b, loc, gpu::Dimension::x), count,
           indexConstant(b, loc, blockSize), body);
 }
@@ -221,11 +219,10 @@ inline void ifThen(OpBuilder &b, Location loc, Value condition,
 /// per thread: their global loads are then in flight together instead of
 /// one loop iteration's at a time (fully unrolling 32 rounds spilled
 /// registers). Only the items of a ragged end are guarded.
-inline void forEachInBlock(OpBuilder &b, Location loc, int64_t count,
-                           int64_t blockSize,
-                           function_ref<void(OpBuilder &, Location, Value)>
-                               body,
-                           int64_t unrolledRounds = 8) {
+inline void
+forEachInBlock(OpBuilder &b, Location loc, int64_t count, int64_t blockSize,
+               function_ref<void(OpBuilder &, Location, Value)> body,
+               int64_t unrolledRounds = 8) {
   if (count <= 0)
     return;
   int64_t rounds = llvm::divideCeil(count, blockSize);

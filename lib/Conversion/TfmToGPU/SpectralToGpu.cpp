@@ -134,8 +134,8 @@ public:
   std::pair<Value, Value> chirp(Value t, int64_t sign) {
     Value square = m.rem(m.mul(t, t), 2 * plan.n);
     Value angle = m.mul(indexToF32(square), m.f32(M_PI / plan.n));
-    angle = m.select(m.lt(square, plan.n), angle,
-                     m.sub(angle, m.f32(2.0 * M_PI)));
+    angle =
+        m.select(m.lt(square, plan.n), angle, m.sub(angle, m.f32(2.0 * M_PI)));
     if (sign < 0)
       angle = arith::NegFOp::create(b, loc, angle);
     return unitComplex(angle);
@@ -190,9 +190,8 @@ private:
         return;
       }
       set(first, {m.add(x.first, y.first), m.add(x.second, y.second)});
-      set(second, multiply(m, {m.sub(x.first, y.first),
-                               m.sub(x.second, y.second)},
-                           w));
+      set(second,
+          multiply(m, {m.sub(x.first, y.first), m.sub(x.second, y.second)}, w));
     });
   }
 };
@@ -279,8 +278,8 @@ static Value buildChirpSpectrum(PatternRewriter &rewriter, Operation *op,
                                 const Transform &plan) {
   Location loc = op->getLoc();
   Value spectrum = allocBuffer(
-      rewriter, loc,
-      RankedTensorType::get({2, plan.m}, rewriter.getF32Type()), {});
+      rewriter, loc, RankedTensorType::get({2, plan.m}, rewriter.getF32Type()),
+      {});
   buildTransformKernel(
       rewriter, op, "bluestein_chirp_spectrum", plan, {spectrum},
       indexConstant(rewriter, loc, 1),
@@ -289,8 +288,8 @@ static Value buildChirpSpectrum(PatternRewriter &rewriter, Operation *op,
         fft.forEach(plan.m, [&](Value j) {
           Value offset = m.min(j, m.sub(m.index(plan.m), j));
           Value inside = m.lt(offset, plan.n);
-          auto [re, im] = fft.chirp(m.select(inside, offset, m.index(0)),
-                                    -plan.sign);
+          auto [re, im] =
+              fft.chirp(m.select(inside, offset, m.index(0)), -plan.sign);
           fft.set(j, {m.orZero(inside, re), m.orZero(inside, im)});
         });
         fft.transformToBitReversed(-1);
@@ -310,8 +309,7 @@ static Value buildChirpSpectrum(PatternRewriter &rewriter, Operation *op,
 /// `spectrum` is Bluestein's kernel spectrum (null for a power of two).
 static std::function<std::pair<Value, Value>(Value)>
 buildDft(OpBuilder &b, Location loc, SharedFft &fft, const Transform &plan,
-         Value spectrum,
-         function_ref<std::pair<Value, Value>(Value)> load) {
+         Value spectrum, function_ref<std::pair<Value, Value>(Value)> load) {
   KernelMath m(b, loc);
   if (!plan.bluestein()) {
     fft.forEach(plan.m, [&](Value t) { fft.set(t, load(t)); });
@@ -323,8 +321,8 @@ buildDft(OpBuilder &b, Location loc, SharedFft &fft, const Transform &plan,
     Value inside = m.lt(t, plan.n);
     Value at = m.select(inside, t, m.index(0));
     auto product = SharedFft::multiply(m, load(at), fft.chirp(at, plan.sign));
-    fft.set(t, {m.orZero(inside, product.first),
-                m.orZero(inside, product.second)});
+    fft.set(
+        t, {m.orZero(inside, product.first), m.orZero(inside, product.second)});
   });
   fft.transformToBitReversed(-1);
   fft.forEach(plan.m, [&](Value j) {
@@ -377,13 +375,12 @@ struct RfftToGpu : OpRewritePattern<RfftOp> {
               signalIndices(b, loc, kernelArgs[0], axis);
           Value stored = m.min(kernelArgs[3], n); // zero-padded or truncated
           auto result = buildDft(
-              b, loc, fft, plan,
-              plan.bluestein() ? kernelArgs[4] : Value(), [&](Value t) {
+              b, loc, fft, plan, plan.bluestein() ? kernelArgs[4] : Value(),
+              [&](Value t) {
                 Value inside = m.lt(t, stored);
                 indices[axis] = m.select(inside, t, m.index(0));
                 Value x = m.load(kernelArgs[0], indices);
-                return std::pair<Value, Value>{m.orZero(inside, x),
-                                                m.f32(0.0)};
+                return std::pair<Value, Value>{m.orZero(inside, x), m.f32(0.0)};
               });
           fft.forEach(n / 2 + 1, [&](Value k) {
             auto [xr, xi] = result(k);
@@ -392,8 +389,8 @@ struct RfftToGpu : OpRewritePattern<RfftOp> {
             m.store(xi, kernelArgs[2], indices);
           });
         });
-    rewriter.replaceOp(op,
-                       {tensorOf(rewriter, loc, re), tensorOf(rewriter, loc, im)});
+    rewriter.replaceOp(
+        op, {tensorOf(rewriter, loc, re), tensorOf(rewriter, loc, im)});
     return success();
   }
 };
@@ -430,16 +427,15 @@ struct IrfftToGpu : OpRewritePattern<IrfftOp> {
           // of X[0] and X[n/2] only reach the dropped imaginary part of the
           // signal, as in numpy.
           auto result = buildDft(
-              b, loc, fft, plan,
-              plan.bluestein() ? kernelArgs[3] : Value(), [&](Value k) {
+              b, loc, fft, plan, plan.bluestein() ? kernelArgs[3] : Value(),
+              [&](Value k) {
                 Value stored = m.le(k, n / 2);
-                indices[axis] =
-                    m.select(stored, k, m.sub(m.index(n), k));
+                indices[axis] = m.select(stored, k, m.sub(m.index(n), k));
                 Value xr = m.load(kernelArgs[0], indices);
                 Value xi = m.load(kernelArgs[1], indices);
                 return std::pair<Value, Value>{
-                    xr, m.select(stored, xi,
-                                 arith::NegFOp::create(b, loc, xi))};
+                    xr,
+                    m.select(stored, xi, arith::NegFOp::create(b, loc, xi))};
               });
           Value scale = m.f32(1.0 / n);
           fft.forEach(n, [&](Value t) {
