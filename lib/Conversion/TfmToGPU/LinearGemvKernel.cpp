@@ -109,11 +109,11 @@ void GemvKernelBuilder::build() {
     weightRowExists.push_back(exists);
   }
 
-  Value chunks = arith::DivUIOp::create(b, loc, operands.depth,
-                                        c32(T::chunkElements));
+  Value chunks =
+      arith::DivUIOp::create(b, loc, operands.depth, c32(T::chunkElements));
   int64_t chunksPerStep = 32 * T::unroll;
-  Value steps = arith::DivUIOp::create(b, loc, add(chunks, c32(chunksPerStep - 1)),
-                                       c32(chunksPerStep));
+  Value steps = arith::DivUIOp::create(
+      b, loc, add(chunks, c32(chunksPerStep - 1)), c32(chunksPerStep));
   SmallVector<Value> zeros(kGemvMaxRows * T::rowsPerWarp,
                            f32Constant(b, loc, 0.0));
   auto accIndex = [](int64_t m, int64_t r) { return m * T::rowsPerWarp + r; };
@@ -173,8 +173,8 @@ void GemvKernelBuilder::build() {
         scf::YieldOp::create(b, loc, acc);
       });
 
-  Value isLaneZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                           lane, c32(0));
+  Value isLaneZero =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, c32(0));
   int64_t columns = spec.staticColumns();
   bool wholeVectors =
       !ShapedType::isDynamic(columns) && columns % columnsPerWarp == 0;
@@ -189,10 +189,10 @@ void GemvKernelBuilder::build() {
     auto ifLane = scf::IfOp::create(b, loc, isLaneZero, false);
     b.setInsertionPointToStart(ifLane.thenBlock());
     ArrayRef<Value> all(sums);
-    storeEpilogue(b, loc, operands, c32(m), firstColumn,
-                  all.take_front(columnsPerWarp),
-                  spec.gated ? all.drop_front(columnsPerWarp) : ArrayRef<Value>(),
-                  wholeVectors);
+    storeEpilogue(
+        b, loc, operands, c32(m), firstColumn, all.take_front(columnsPerWarp),
+        spec.gated ? all.drop_front(columnsPerWarp) : ArrayRef<Value>(),
+        wholeVectors);
   }
 }
 
@@ -205,9 +205,9 @@ LinearKernel gpu_lowering::buildGemvLinearKernel(OpBuilder &b,
                                                  Operation *anchor,
                                                  const LinearSpec &spec) {
   OpBuilder::InsertionGuard guard(b);
-  gpu::GPUFuncOp func = createKernel(b, anchor, "linear_gemv",
-                                     spec.argumentTypes(b.getContext()), {},
-                                     {T::threads, 1, 1});
+  gpu::GPUFuncOp func =
+      createKernel(b, anchor, "linear_gemv", spec.argumentTypes(b.getContext()),
+                   {}, {T::threads, 1, 1});
   GemvKernelBuilder(b, anchor->getLoc(), func, spec).build();
   int64_t columnsPerWarp = spec.gated ? T::rowsPerWarp / 2 : T::rowsPerWarp;
   return {func, {T::threads, 1, 1}, kGemvMaxRows, T::warps * columnsPerWarp};

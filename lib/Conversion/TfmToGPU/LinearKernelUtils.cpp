@@ -77,7 +77,7 @@ Value gpu_lowering::basePointer(OpBuilder &b, Location loc, Value memref,
 }
 
 Value gpu_lowering::sharedBasePointer(OpBuilder &b, Location loc,
-                                     gpu::GPUFuncOp func) {
+                                      gpu::GPUFuncOp func) {
   func.setWorkgroupAttributionAttr(0, LLVM::LLVMDialect::getAlignAttrName(),
                                    b.getI64IntegerAttr(16));
   return basePointer(b, loc, func.getWorkgroupAttributions()[0], 3);
@@ -89,11 +89,9 @@ Value gpu_lowering::elementPointer(OpBuilder &b, Location loc, Value base,
                              ValueRange{offset});
 }
 
-std::pair<Value, Value>
-gpu_lowering::weightRowOfTileRow(OpBuilder &b, Location loc,
-                                 const LinearOperands &operands,
-                                 Value firstColumn, Value tileRow,
-                                 int64_t groupSize) {
+std::pair<Value, Value> gpu_lowering::weightRowOfTileRow(
+    OpBuilder &b, Location loc, const LinearOperands &operands,
+    Value firstColumn, Value tileRow, int64_t groupSize) {
   auto ult = [&](Value l, Value r) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, l, r);
   };
@@ -102,12 +100,12 @@ gpu_lowering::weightRowOfTileRow(OpBuilder &b, Location loc,
     return {row, ult(row, operands.columns)};
   }
   int64_t half = groupSize / 2;
-  Value group = arith::DivUIOp::create(b, loc, tileRow,
-                                       i32Constant(b, loc, groupSize));
-  Value inGroup = arith::RemUIOp::create(b, loc, tileRow,
-                                         i32Constant(b, loc, groupSize));
-  Value isUp = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
-                                     inGroup, i32Constant(b, loc, half));
+  Value group =
+      arith::DivUIOp::create(b, loc, tileRow, i32Constant(b, loc, groupSize));
+  Value inGroup =
+      arith::RemUIOp::create(b, loc, tileRow, i32Constant(b, loc, groupSize));
+  Value isUp = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, inGroup,
+                                     i32Constant(b, loc, half));
   Value columnInGroup =
       arith::RemUIOp::create(b, loc, inGroup, i32Constant(b, loc, half));
   Value column = arith::AddIOp::create(
@@ -155,9 +153,8 @@ static void storeValues(OpBuilder &b, Location loc, ArrayRef<Value> values,
         b, loc, packed, convertFloat(b, loc, value, elementType),
         i32Constant(b, loc, i));
   unsigned bytes = count * elementType.getIntOrFloatBitWidth() / 8;
-  LLVM::StoreOp::create(b, loc, packed,
-                        elementPointer(b, loc, base, elementType, offset),
-                        bytes);
+  LLVM::StoreOp::create(
+      b, loc, packed, elementPointer(b, loc, base, elementType, offset), bytes);
 }
 
 static Type elementTypeOf(Type memref) {
@@ -202,9 +199,9 @@ static void storeEpilogueInBounds(OpBuilder &b, Location loc,
                             toI64(b, loc, operands.columns)),
       column64);
   if (spec.hasResidual())
-    addInto(values, loadValues(b, loc, operands.residual,
-                               elementTypeOf(spec.residualType), offset,
-                               count));
+    addInto(values,
+            loadValues(b, loc, operands.residual,
+                       elementTypeOf(spec.residualType), offset, count));
   storeValues(b, loc, values, operands.output, elementTypeOf(spec.outputType),
               offset);
 }

@@ -10,11 +10,12 @@
 // through a 4-stage ring of shared-memory tiles (64 KiB) filled by cp.async
 // (16-byte copies, zero-filled past the edges of x and W). On the H200 this
 // shape beat 128 × 256 tiles of 8 warps of 64 × 64 (3 or 4 stages) by
-// 10-30% (bench of 2026-11-28). Blocks take their tiles in groups of 8 row
-// tiles, column by column, so that a weight tile read from memory serves 8
-// row tiles from L2. Rows of a tile
-// are 64 bytes; their 16-byte chunks are XOR-swizzled so that the 8 row
-// addresses of an ldmatrix phase fall in distinct bank groups. When K is
+// 6-32%, and K steps of 64 (3 stages) by 0-4% on large GEMMs (bench of
+// 2026-11-28). Blocks take their tiles in groups of 8 row tiles, column by
+// column, so that a weight tile read from memory serves 8 row tiles from
+// L2 (+24% at 4096³, +1% at 8192³ over row-major block order). Rows of a
+// tile are 64 bytes; their 16-byte chunks are XOR-swizzled so that the 8
+// row addresses of an ldmatrix phase fall in distinct bank groups. When K is
 // not a static multiple of 8 the rows are not 16-byte aligned: the tiles
 // are then filled by bounds-checked element loads instead, by 8 warps of
 // 64 × 32 (fewer loads and accumulators per thread: no spills).
@@ -60,8 +61,8 @@ struct MmaTiling {
   constexpr int64_t ringBytes() const { return stages * stageBytes(); }
   constexpr bool valid() const {
     return chunksPerRow() * rowsPerLine() == 8 && // the swizzle's 8 rows
-           nTiles() % 2 == 0 &&  // B fragments come two n8 tiles at a time
-           stages >= 2 &&        // cp.async pipelining
+           nTiles() % 2 == 0 && // B fragments come two n8 tiles at a time
+           stages >= 2 &&       // cp.async pipelining
            blockRows * chunksPerRow() % threads() == 0 &&
            blockCols * chunksPerRow() % threads() == 0;
   }
@@ -94,8 +95,8 @@ public:
         elementType(cast<MemRefType>(spec.inputType).getElementType()),
         asyncCopies(asyncCopiesApply(spec)) {
     shared = basePointer(
-        b, loc,
-        dynamicSharedBuffer(b, loc, {t.ringBytes()}, b.getI8Type(), 0), 3);
+        b, loc, dynamicSharedBuffer(b, loc, {t.ringBytes()}, b.getI8Type(), 0),
+        3);
   }
 
   void build();
@@ -112,8 +113,12 @@ private:
   Value c32(int64_t v) { return i32Constant(b, loc, v); }
   Value add(Value l, Value r) { return arith::AddIOp::create(b, loc, l, r); }
   Value mul(Value l, Value r) { return arith::MulIOp::create(b, loc, l, r); }
-  Value div(Value l, int64_t r) { return arith::DivUIOp::create(b, loc, l, c32(r)); }
-  Value rem(Value l, int64_t r) { return arith::RemUIOp::create(b, loc, l, c32(r)); }
+  Value div(Value l, int64_t r) {
+    return arith::DivUIOp::create(b, loc, l, c32(r));
+  }
+  Value rem(Value l, int64_t r) {
+    return arith::RemUIOp::create(b, loc, l, c32(r));
+  }
   Value ult(Value l, Value r) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, l, r);
   }
@@ -165,12 +170,12 @@ MmaKernelBuilder::planCopies(int64_t tileRows, Value matrix, bool isWeight) {
     Value id = add(tid, c32(c * t.threads()));
     Value tileRow = div(id, t.chunksPerRow());
     Value chunk = rem(id, t.chunksPerRow());
-    auto [row, exists] =
-        isWeight ? weightRowOfTileRow(b, loc, operands, firstColumn, tileRow,
-                                      t.warpCols())
-                 : std::pair<Value, Value>{add(firstRow, tileRow),
-                                           ult(add(firstRow, tileRow),
-                                               operands.rows)};
+    auto [row, exists] = isWeight
+                             ? weightRowOfTileRow(b, loc, operands, firstColumn,
+                                                  tileRow, t.warpCols())
+                             : std::pair<Value, Value>{
+                                   add(firstRow, tileRow),
+                                   ult(add(firstRow, tileRow), operands.rows)};
     Value clamped = arith::SelectOp::create(b, loc, exists, row, c32(0));
     Value rowStart = arith::MulIOp::create(b, loc, toI64(b, loc, clamped),
                                            toI64(b, loc, operands.depth));
@@ -190,12 +195,12 @@ void MmaKernelBuilder::issueCopies(ArrayRef<ChunkCopy> copies, Type type,
     if (asyncCopies) {
       // K is a multiple of 8: a chunk is wholly inside K or wholly past it;
       // cp.async zero-fills the 16 bytes when it copies none.
-      Value inside = arith::AndIOp::create(b, loc, copy.rowExists,
-                                           ult(k, operands.depth));
+      Value inside =
+          arith::AndIOp::create(b, loc, copy.rowExists, ult(k, operands.depth));
       Value bytes = arith::SelectOp::create(b, loc, inside, c32(16), c32(0));
       Value kRead = arith::SelectOp::create(b, loc, inside, k, c32(0));
-      Value source = elementPointer(b, loc, copy.rowPointer, type,
-                                    toI64(b, loc, kRead));
+      Value source =
+          elementPointer(b, loc, copy.rowPointer, type, toI64(b, loc, kRead));
       NVVM::CpAsyncOp::create(b, loc, destination, source, 16,
                               NVVM::LoadCacheModifierKind::CG, bytes);
       continue;
@@ -214,8 +219,7 @@ void MmaKernelBuilder::issueCopies(ArrayRef<ChunkCopy> copies, Type type,
           2);
       LLVM::StoreOp::create(
           b, loc, arith::SelectOp::create(b, loc, inside, loaded, zero),
-          elementPointer(b, loc, destination, type, i64Constant(b, loc, i)),
-          2);
+          elementPointer(b, loc, destination, type, i64Constant(b, loc, i)), 2);
     }
   }
 }
@@ -235,9 +239,8 @@ SmallVector<Value> MmaKernelBuilder::loadFragments(Value address) {
       b, loc, resultType, address, 4, NVVM::MMALayout::row,
       NVVM::LdStMatrixShapeAttr::get(ctx, 8, 8), NVVM::LdStMatrixEltType::B16);
   // bf16 mma operands are i32 registers; f16 ones are f16 pairs.
-  Type registerType = elementType.isBF16()
-                          ? i32
-                          : Type(VectorType::get({2}, elementType));
+  Type registerType =
+      elementType.isBF16() ? i32 : Type(VectorType::get({2}, elementType));
   SmallVector<Value> registers;
   for (int64_t i = 0; i < 4; ++i) {
     Value reg = LLVM::ExtractValueOp::create(b, loc, loaded, i);
@@ -280,7 +283,8 @@ SmallVector<Value> MmaKernelBuilder::computeStage(Value stage, ValueRange acc) {
             std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
                                            NVVM::MMALayout::col});
         for (int64_t r = 0; r < 4; ++r)
-          result[accIndex(mi, ni, r)] = LLVM::ExtractValueOp::create(b, loc, d, r);
+          result[accIndex(mi, ni, r)] =
+              LLVM::ExtractValueOp::create(b, loc, d, r);
       }
     }
   }
@@ -325,14 +329,15 @@ std::pair<Value, Value> MmaKernelBuilder::blockTile() {
   Value id = add(mul(index(blockId(b, loc, gpu::Dimension::y)), columnTiles),
                  index(blockId(b, loc, gpu::Dimension::x)));
   Value groupSize = mul(columnTiles, c32(kGroupRows));
-  Value groupFirstRow = mul(arith::DivUIOp::create(b, loc, id, groupSize),
-                            c32(kGroupRows));
+  Value groupFirstRow =
+      mul(arith::DivUIOp::create(b, loc, id, groupSize), c32(kGroupRows));
   Value rowsInGroup = arith::MinUIOp::create(
       b, loc, arith::SubIOp::create(b, loc, rowTiles, groupFirstRow),
       c32(kGroupRows));
   Value inGroup = arith::RemUIOp::create(b, loc, id, groupSize);
-  return {add(groupFirstRow, arith::RemUIOp::create(b, loc, inGroup, rowsInGroup)),
-          arith::DivUIOp::create(b, loc, inGroup, rowsInGroup)};
+  return {
+      add(groupFirstRow, arith::RemUIOp::create(b, loc, inGroup, rowsInGroup)),
+      arith::DivUIOp::create(b, loc, inGroup, rowsInGroup)};
 }
 
 void MmaKernelBuilder::build() {
@@ -396,17 +401,18 @@ void MmaKernelBuilder::build() {
   storeResults(loop.getResults());
 }
 
-LinearKernel gpu_lowering::buildMmaLinearKernel(OpBuilder &b,
-                                                Operation *anchor,
+LinearKernel gpu_lowering::buildMmaLinearKernel(OpBuilder &b, Operation *anchor,
                                                 const LinearSpec &spec) {
   OpBuilder::InsertionGuard guard(b);
   Type elementType = cast<MemRefType>(spec.inputType).getElementType();
-  const MmaTiling &t =
-      asyncCopiesApply(spec) ? kAsyncTiling : kElementTiling;
+  const MmaTiling &t = asyncCopiesApply(spec) ? kAsyncTiling : kElementTiling;
   gpu::GPUFuncOp func = createKernel(
       b, anchor, elementType.isBF16() ? "linear_mma_bf16" : "linear_mma_f16",
       spec.argumentTypes(b.getContext()), {}, {t.threads(), 1, 1});
   MmaKernelBuilder(b, anchor->getLoc(), func, spec, t).build();
-  return {func, {t.threads(), 1, 1}, t.blockRows,
-          spec.gated ? t.blockCols / 2 : t.blockCols, t.ringBytes()};
+  return {func,
+          {t.threads(), 1, 1},
+          t.blockRows,
+          spec.gated ? t.blockCols / 2 : t.blockCols,
+          t.ringBytes()};
 }

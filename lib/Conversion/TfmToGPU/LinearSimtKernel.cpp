@@ -65,8 +65,12 @@ private:
   Value c32(int64_t v) { return i32Constant(b, loc, v); }
   Value add(Value l, Value r) { return arith::AddIOp::create(b, loc, l, r); }
   Value mul(Value l, Value r) { return arith::MulIOp::create(b, loc, l, r); }
-  Value div(Value l, int64_t r) { return arith::DivUIOp::create(b, loc, l, c32(r)); }
-  Value rem(Value l, int64_t r) { return arith::RemUIOp::create(b, loc, l, c32(r)); }
+  Value div(Value l, int64_t r) {
+    return arith::DivUIOp::create(b, loc, l, c32(r));
+  }
+  Value rem(Value l, int64_t r) {
+    return arith::RemUIOp::create(b, loc, l, c32(r));
+  }
   Value ult(Value l, Value r) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, l, r);
   }
@@ -109,11 +113,11 @@ SmallVector<Value> SimtKernelBuilder::load(const RowLoad &plan, Value kTile) {
   Value k = add(mul(kTile, c32(T::depth)), kInTile);
   Value zero = f32Constant(b, loc, 0.0);
   auto loadAt = [&](Value kRead, Type type, unsigned alignment) -> Value {
-    return LLVM::LoadOp::create(
-        b, loc, type,
-        elementPointer(b, loc, plan.rowPointer, plan.elementType,
-                       toI64(b, loc, kRead)),
-        alignment);
+    return LLVM::LoadOp::create(b, loc, type,
+                                elementPointer(b, loc, plan.rowPointer,
+                                               plan.elementType,
+                                               toI64(b, loc, kRead)),
+                                alignment);
   };
   SmallVector<Value> values;
   if (plan.vectorized) {
@@ -133,11 +137,11 @@ SmallVector<Value> SimtKernelBuilder::load(const RowLoad &plan, Value kTile) {
     Value inside =
         arith::AndIOp::create(b, loc, plan.rowExists, ult(ki, operands.depth));
     Value kRead = arith::SelectOp::create(b, loc, inside, ki, c32(0));
-    Value element = convertFloat(
-        b, loc,
-        loadAt(kRead, plan.elementType,
-               plan.elementType.getIntOrFloatBitWidth() / 8),
-        b.getF32Type());
+    Value element =
+        convertFloat(b, loc,
+                     loadAt(kRead, plan.elementType,
+                            plan.elementType.getIntOrFloatBitWidth() / 8),
+                     b.getF32Type());
     values.push_back(arith::SelectOp::create(b, loc, inside, element, zero));
   }
   return values;
@@ -189,8 +193,8 @@ void SimtKernelBuilder::build() {
   tx = rem(tid, T::threadsN);
   ty = div(tid, T::threadsN);
   int64_t outputColumns = spec.gated ? T::blockCols / 2 : T::blockCols;
-  Value firstRow = mul(toI32(b, loc, blockId(b, loc, gpu::Dimension::y)),
-                       c32(T::blockRows));
+  Value firstRow =
+      mul(toI32(b, loc, blockId(b, loc, gpu::Dimension::y)), c32(T::blockRows));
   Value firstColumn = mul(toI32(b, loc, blockId(b, loc, gpu::Dimension::x)),
                           c32(outputColumns));
 
@@ -200,8 +204,8 @@ void SimtKernelBuilder::build() {
   Value inputRow = add(firstRow, tileRow);
   RowLoad inputLoad = planLoad(operands.input, spec.inputType, inputRow,
                                ult(inputRow, operands.rows), tileRow);
-  auto [weightRow, weightRowExists] = weightRowOfTileRow(
-      b, loc, operands, firstColumn, tileRow, T::blockCols);
+  auto [weightRow, weightRowExists] =
+      weightRowOfTileRow(b, loc, operands, firstColumn, tileRow, T::blockCols);
   RowLoad weightLoad = planLoad(operands.weight, spec.weightType, weightRow,
                                 weightRowExists, tileRow);
   int64_t bOffset = T::depth * T::aStride;
@@ -253,12 +257,13 @@ LinearKernel gpu_lowering::buildSimtLinearKernel(OpBuilder &b,
                                                  Operation *anchor,
                                                  const LinearSpec &spec) {
   OpBuilder::InsertionGuard guard(b);
-  MemRefType buffers =
-      sharedMemRefType({2 * T::bufferFloats}, b.getF32Type());
+  MemRefType buffers = sharedMemRefType({2 * T::bufferFloats}, b.getF32Type());
   gpu::GPUFuncOp func =
       createKernel(b, anchor, "linear_simt", spec.argumentTypes(b.getContext()),
                    {buffers}, {T::threads, 1, 1});
   SimtKernelBuilder(b, anchor->getLoc(), func, spec).build();
-  return {func, {T::threads, 1, 1}, T::blockRows,
+  return {func,
+          {T::threads, 1, 1},
+          T::blockRows,
           spec.gated ? T::blockCols / 2 : T::blockCols};
 }

@@ -14,7 +14,9 @@ using namespace mlir;
 using namespace mlir::tfm;
 using namespace mlir::tfm::gpu_lowering;
 
-static bool isTensorCoreType(Type type) { return type.isBF16() || type.isF16(); }
+static bool isTensorCoreType(Type type) {
+  return type.isBF16() || type.isF16();
+}
 
 static MemRefType memrefOf(Value tensor) {
   auto type = cast<RankedTensorType>(tensor.getType());
@@ -77,9 +79,9 @@ struct LinearToGpu : OpRewritePattern<LinearOp> {
       launch(buildMmaLinearKernel(rewriter, op, spec));
     } else {
       // Few rows (decoding) stream the weight; more use tensor cores.
-      Value few = arith::CmpIOp::create(
-          rewriter, loc, arith::CmpIPredicate::ule, rows,
-          indexConstant(rewriter, loc, kGemvMaxRows));
+      Value few =
+          arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ule, rows,
+                                indexConstant(rewriter, loc, kGemvMaxRows));
       auto ifFew = scf::IfOp::create(rewriter, loc, few, /*withElse=*/true);
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPointToStart(ifFew.thenBlock());
