@@ -396,6 +396,9 @@ def Tfm_DwConvOp : Tfm_InferredOp<"dwconv"> {
     int64_t getDilationAt(unsigned i) {
       return getDilation() ? (*getDilation())[i] : 1;
     }
+    /// Taps, stride, dilation and the padding each side of spatial dim `i`
+    /// (the padding mode decides the split).
+    ::mlir::tfm::ConvGeometry getGeometryAt(unsigned i);
   }];
 }
 

@@ -20,6 +20,19 @@
 #define GET_ATTRDEF_CLASSES
 #include "tfm/TfmAttrs.h.inc"
 
+namespace mlir::tfm {
+/// The geometry of one spatial dim of a tfm.dwconv.
+struct ConvGeometry {
+  int64_t taps;
+  int64_t stride;
+  int64_t dilation;
+  int64_t padLow;
+  int64_t padHigh;
+  /// The effective kernel extent minus one, `(taps - 1) * dilation`.
+  int64_t extent() const { return (taps - 1) * dilation; }
+};
+} // namespace mlir::tfm
+
 #define GET_OP_CLASSES
 #include "tfm/TfmOps.h.inc"
 

@@ -689,6 +689,30 @@ LogicalResult SelectiveScanOp::verify() {
       {"u", "A", "B", "D", "z", "delta_bias"});
 }
 
+ConvGeometry DwConvOp::getGeometryAt(unsigned i) {
+  ConvGeometry dim;
+  dim.taps = getWeight().getType().getDimSize(1 + i);
+  dim.stride = getStrideAt(i);
+  dim.dilation = getDilationAt(i);
+  int64_t extent = dim.extent();
+  switch (getPadding()) {
+  case ConvPadding::zero:
+  case ConvPadding::circular:
+    dim.padLow = extent / 2;
+    dim.padHigh = extent - extent / 2;
+    break;
+  case ConvPadding::causal:
+    dim.padLow = extent;
+    dim.padHigh = 0;
+    break;
+  case ConvPadding::full:
+    dim.padLow = extent;
+    dim.padHigh = extent;
+    break;
+  }
+  return dim;
+}
+
 //===----------------------------------------------------------------------===//
 // KernelLaunchOp
 //===----------------------------------------------------------------------===//

@@ -26,42 +26,10 @@ static constexpr int64_t kThreads = 256;
 static constexpr int64_t kUnrolledTaps = 16;
 
 namespace {
-/// The geometry of one spatial dim (as in DwConvToLinalg.cpp).
-struct SpatialDim {
-  int64_t taps, stride, dilation, padLow, padHigh;
-  int64_t extent() const { return (taps - 1) * dilation; }
-};
-} // namespace
-
-static SpatialDim getSpatialDim(DwConvOp op, unsigned i) {
-  SpatialDim dim;
-  dim.taps = op.getWeight().getType().getDimSize(1 + i);
-  dim.stride = op.getStrideAt(i);
-  dim.dilation = op.getDilationAt(i);
-  int64_t extent = dim.extent();
-  switch (op.getPadding()) {
-  case ConvPadding::zero:
-  case ConvPadding::circular:
-    dim.padLow = extent / 2;
-    dim.padHigh = extent - extent / 2;
-    break;
-  case ConvPadding::causal:
-    dim.padLow = extent;
-    dim.padHigh = 0;
-    break;
-  case ConvPadding::full:
-    dim.padLow = extent;
-    dim.padHigh = extent;
-    break;
-  }
-  return dim;
-}
-
-namespace {
 /// Builds the kernel body: the output element of this thread, if any.
 class DwConvKernelBuilder {
 public:
-  DwConvKernelBuilder(OpBuilder &b, Location loc, ArrayRef<SpatialDim> dims,
+  DwConvKernelBuilder(OpBuilder &b, Location loc, ArrayRef<ConvGeometry> dims,
                       bool circular, ValueRange args, bool hasBias)
       : b(b), loc(loc), m(b, loc), dims(dims), circular(circular) {
     input = args[0];
@@ -104,7 +72,7 @@ private:
   OpBuilder &b;
   Location loc;
   KernelMath m;
-  ArrayRef<SpatialDim> dims;
+  ArrayRef<ConvGeometry> dims;
   bool circular;
   Value input, weight, output, bias;
 
@@ -127,7 +95,7 @@ private:
         return m.fma(m.orZero(valid, m.load(input, x)), m.load(weight, w),
                      partial);
       }
-      const SpatialDim &dim = dims[i];
+      const ConvGeometry &dim = dims[i];
       // The input index o·stride + t·dilation − padLow, signed.
       Value base = m.sub(m.mul(position[i], dim.stride), dim.padLow);
       Value carried = partial;
@@ -179,9 +147,9 @@ struct DwConvToGpu : OpRewritePattern<DwConvOp> {
                      ShapedType::isDynamic))
       return rewriter.notifyMatchFailure(op, "expected a static kernel size");
     int64_t spatial = op.getSpatialRank();
-    SmallVector<SpatialDim> dims;
+    SmallVector<ConvGeometry> dims;
     for (int64_t i = 0; i < spatial; ++i)
-      dims.push_back(getSpatialDim(op, i));
+      dims.push_back(op.getGeometryAt(i));
 
     KernelMath m(rewriter, loc);
     SmallVector<Value> sizes = dimsOf(rewriter, loc, op.getInput());

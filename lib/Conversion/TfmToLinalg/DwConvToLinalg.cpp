@@ -20,44 +20,6 @@
 using namespace mlir;
 using namespace mlir::tfm;
 
-namespace {
-/// The geometry of one spatial dim.
-struct SpatialDim {
-  int64_t taps;
-  int64_t stride;
-  int64_t dilation;
-  int64_t padLow;
-  int64_t padHigh;
-  /// The effective kernel extent minus one, `(taps − 1)·dilation`.
-  int64_t extent() const { return (taps - 1) * dilation; }
-};
-
-} // namespace
-
-static SpatialDim getSpatialDim(DwConvOp op, unsigned i) {
-  SpatialDim dim;
-  dim.taps = op.getWeight().getType().getDimSize(1 + i);
-  dim.stride = op.getStrideAt(i);
-  dim.dilation = op.getDilationAt(i);
-  int64_t extent = dim.extent();
-  switch (op.getPadding()) {
-  case ConvPadding::zero:
-  case ConvPadding::circular:
-    dim.padLow = extent / 2;
-    dim.padHigh = extent - extent / 2;
-    break;
-  case ConvPadding::causal:
-    dim.padLow = extent;
-    dim.padHigh = 0;
-    break;
-  case ConvPadding::full:
-    dim.padLow = extent;
-    dim.padHigh = extent;
-    break;
-  }
-  return dim;
-}
-
 static Value addIndex(OpBuilder &b, Location loc, Value value, int64_t offset) {
   return arith::AddIOp::create(b, loc, value, constantIndex(b, loc, offset));
 }
@@ -65,7 +27,7 @@ static Value addIndex(OpBuilder &b, Location loc, Value value, int64_t offset) {
 /// `x` `[B, C, S...]` padded by `padLow`/`padHigh` per spatial dim: zeros, or
 /// the input wrapped around (any number of times) when `circular`.
 static Value buildPadded(OpBuilder &b, Location loc, Value x,
-                         ArrayRef<SpatialDim> dims, bool circular) {
+                         ArrayRef<ConvGeometry> dims, bool circular) {
   int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
   SmallVector<Value> lengths;
@@ -120,7 +82,7 @@ static Value buildBiasInit(OpBuilder &b, Location loc,
 /// The taps of one output element summed by a generic whose loops are
 /// (b, c, o..., t...), the taps reduced.
 static Value buildDirect(OpBuilder &b, Location loc, Value padded,
-                         Value weight, Value init, ArrayRef<SpatialDim> dims) {
+                         Value weight, Value init, ArrayRef<ConvGeometry> dims) {
   MLIRContext *ctx = b.getContext();
   int64_t spatial = dims.size();
   int64_t loops = 2 + 2 * spatial;
@@ -180,7 +142,7 @@ static ComplexTensor transformSpatial(OpBuilder &b, Location loc,
 
 /// `y = x ⋆ w` through the FFT: `[B, C, O...]` accumulated into `init`.
 static Value buildViaFft(OpBuilder &b, Location loc, Value x, Value weight,
-                         Value init, ArrayRef<SpatialDim> dims,
+                         Value init, ArrayRef<ConvGeometry> dims,
                          bool circular) {
   int64_t spatial = dims.size();
   int64_t rank = 2 + spatial;
@@ -290,9 +252,9 @@ struct DwConvToLinalg : OpConversionPattern<DwConvOp> {
     if (llvm::any_of(op.getWeight().getType().getShape().drop_front(),
                      ShapedType::isDynamic))
       return rewriter.notifyMatchFailure(op, "expected a static kernel size");
-    SmallVector<SpatialDim> dims;
+    SmallVector<ConvGeometry> dims;
     for (int64_t i = 0; i < spatial; ++i)
-      dims.push_back(getSpatialDim(op, i));
+      dims.push_back(op.getGeometryAt(i));
     Value x = adaptor.getInput();
     bool circular = op.getPadding() == ConvPadding::circular;
 
