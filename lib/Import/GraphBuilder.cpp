@@ -53,18 +53,18 @@ void GraphBuilder::endForward(Value output, llvm::StringRef architecture,
   if (!storageType.isF32()) {
     auto type = cast<RankedTensorType>(output.getType());
     Value init = tensor::EmptyOp::create(b, loc, sizes(output), b.getF32Type());
-    output = linalg::GenericOp::create(
-                 b, loc, TypeRange{init.getType()}, ValueRange{output},
-                 ValueRange{init},
-                 SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(
-                                               type.getRank())),
-                 SmallVector<utils::IteratorType>(
-                     type.getRank(), utils::IteratorType::parallel),
-                 [&](OpBuilder &nb, Location l, ValueRange args) {
-                   linalg::YieldOp::create(
-                       nb, l, castFloat(nb, l, args[0], nb.getF32Type()));
-                 })
-                 .getResult(0);
+    output =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{init.getType()}, ValueRange{output},
+            ValueRange{init},
+            SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(type.getRank())),
+            SmallVector<utils::IteratorType>(type.getRank(),
+                                             utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  nb, l, castFloat(nb, l, args[0], nb.getF32Type()));
+            })
+            .getResult(0);
   }
   func::ReturnOp::create(b, loc, output);
   forward.setFunctionType(
@@ -180,9 +180,8 @@ elementwise(OpBuilder &b, Location loc, Value like,
         for (Value arg : args.drop_back())
           wide.push_back(castFloat(nested, l, arg, nested.getF32Type()));
         Value result = body(nested, l, wide);
-        linalg::YieldOp::create(nested, l,
-                                castFloat(nested, l, result,
-                                          args.back().getType()));
+        linalg::YieldOp::create(
+            nested, l, castFloat(nested, l, result, args.back().getType()));
       });
   return generic.getResult(0);
 }
@@ -389,8 +388,8 @@ Value GraphBuilder::ropeWithFrequencies(
         partner.push_back(arith::RemUIOp::create(
             nb, l, channel, arith::ConstantIndexOp::create(nb, l, width)));
         Type f32 = nb.getF32Type();
-        Value other = castFloat(
-            nb, l, tensor::ExtractOp::create(nb, l, x, partner), f32);
+        Value other =
+            castFloat(nb, l, tensor::ExtractOp::create(nb, l, x, partner), f32);
         Value sum = arith::AddFOp::create(
             nb, l,
             arith::MulFOp::create(nb, l, castFloat(nb, l, args[0], f32),

@@ -4,8 +4,8 @@
 // so that tfm-opt and the driver run exactly the same passes.
 //
 //===----------------------------------------------------------------------===//
-#include "tfmc/Pipelines/Pipelines.h"
 #include "tfmc/Conversion/TfmToLinalg.h"
+#include "tfmc/Pipelines/Pipelines.h"
 #include "tfmc/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"

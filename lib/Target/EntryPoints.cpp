@@ -115,7 +115,8 @@ tfm::analyzeEntryPoints(ModuleOp module) {
     for (const ShapeContract::Multiple &multiple : contract.getMultiples()) {
       DimRelation dividend =
           table.relation(multiple.dividend, multiple.dividendDim);
-      DimRelation divisor = table.relation(multiple.divisor, multiple.divisorDim);
+      DimRelation divisor =
+          table.relation(multiple.divisor, multiple.divisorDim);
       auto known = [&](const DimRelation &rel) {
         return table.classes[rel.classId].staticSize ||
                argumentClasses.contains(rel.classId);
@@ -208,10 +209,10 @@ llvm::GlobalVariable *EntryBuilder::errorBuffer() {
 llvm::FunctionCallee EntryBuilder::snprintfFn() {
   return module.getOrInsertFunction(
       "snprintf",
-      llvm::FunctionType::get(builder.getInt32Ty(),
-                              {builder.getPtrTy(), builder.getInt64Ty(),
-                               builder.getPtrTy()},
-                              /*isVarArg=*/true));
+      llvm::FunctionType::get(
+          builder.getInt32Ty(),
+          {builder.getPtrTy(), builder.getInt64Ty(), builder.getPtrTy()},
+          /*isVarArg=*/true));
 }
 
 void EntryBuilder::failIf(llvm::Value *failed, const std::string &format,
@@ -240,8 +241,7 @@ void EntryBuilder::returnIfFailed(llvm::Value *status) {
   builder.SetInsertPoint(next);
 }
 
-llvm::FunctionCallee EntryBuilder::runtimeFn(StringRef name,
-                                             llvm::Type *result,
+llvm::FunctionCallee EntryBuilder::runtimeFn(StringRef name, llvm::Type *result,
                                              ArrayRef<llvm::Type *> params) {
   return module.getOrInsertFunction(
       name, llvm::FunctionType::get(result, params, false));
@@ -396,9 +396,8 @@ void EntryBuilder::callImpl(llvm::Function *impl,
   builder.CreateCall(impl, callArgs);
 }
 
-llvm::Value *
-EntryBuilder::byteSize(const EntryParameter &param,
-                       std::vector<DimSlot>::const_iterator slot) {
+llvm::Value *EntryBuilder::byteSize(const EntryParameter &param,
+                                    std::vector<DimSlot>::const_iterator slot) {
   llvm::Value *bytes = builder.getInt64(param.elementBytes);
   for (unsigned d = 0; d < param.shape.size(); ++d)
     bytes = builder.CreateMul(bytes, (slot++)->value);
@@ -431,11 +430,11 @@ void EntryBuilder::callWithTransfers(llvm::Function *impl,
     slotIt += param.shape.size();
     byteSizes.push_back(bytes);
     devicePointers.push_back(
-        isResult ? builder.CreateCall(runtimeFn("tfm_cuda_alloc", ptr, {i64}),
-                                      {bytes})
-                 : builder.CreateCall(
-                       runtimeFn("tfm_cuda_upload", ptr, {ptr, i64}),
-                       {pointer, bytes}));
+        isResult
+            ? builder.CreateCall(runtimeFn("tfm_cuda_alloc", ptr, {i64}),
+                                 {bytes})
+            : builder.CreateCall(runtimeFn("tfm_cuda_upload", ptr, {ptr, i64}),
+                                 {pointer, bytes}));
   }
   callImpl(impl, devicePointers);
   for (unsigned i = signature.arguments.size(); i < pointers.size(); ++i)
@@ -443,8 +442,8 @@ void EntryBuilder::callWithTransfers(llvm::Function *impl,
                        {pointers[i], devicePointers[i], byteSizes[i]});
   for (auto [device, bytes] : llvm::zip(devicePointers, byteSizes))
     if (bytes)
-      builder.CreateCall(
-          runtimeFn("tfm_cuda_free", builder.getVoidTy(), {ptr}), {device});
+      builder.CreateCall(runtimeFn("tfm_cuda_free", builder.getVoidTy(), {ptr}),
+                         {device});
   returnIfFailed(builder.CreateCall(runtimeFn("tfm_cuda_finish", i32, {})));
 }
 

@@ -340,9 +340,9 @@ void ModelApiBuilder::freeDeviceWeights(llvm::Value *model) {
   llvm::Value *device =
       runtimeCall("tfm_rt_model_device_weights", ptr, {model});
   for (size_t i = 0; i < signature.weights.size(); ++i)
-    runtimeCall("tfm_cuda_free", b.getVoidTy(),
-                {b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, device,
-                                                                i))});
+    runtimeCall(
+        "tfm_cuda_free", b.getVoidTy(),
+        {b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, device, i))});
 }
 
 void ModelApiBuilder::uploadWeights(llvm::Function *create,
@@ -369,10 +369,10 @@ void ModelApiBuilder::uploadWeights(llvm::Function *create,
         signature.storage == WeightStorage::F32
             ? runtimeCall("tfm_cuda_upload", ptr,
                           {data, b.CreateMul(count, b.getInt64(4))})
-            : runtimeCall("tfm_cuda_upload_narrowed", ptr,
-                          {data, count,
-                           b.getInt32(signature.storage ==
-                                      WeightStorage::BF16)});
+            : runtimeCall(
+                  "tfm_cuda_upload_narrowed", ptr,
+                  {data, count,
+                   b.getInt32(signature.storage == WeightStorage::BF16)});
     b.CreateStore(copy, b.CreateConstInBoundsGEP1_64(ptr, device, i));
   }
   llvm::Value *finished = runtimeCall("tfm_cuda_finish", i32, {});

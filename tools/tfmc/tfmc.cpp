@@ -191,9 +191,8 @@ bool linkObject(llvm::StringRef object, llvm::StringRef output, bool shared) {
     return false;
   }
   std::string objectPath = object.str(), outputPath = output.str();
-  llvm::SmallVector<llvm::StringRef> args = {*cc,        "-o",  outputPath,
-                                             objectPath, "-lm", "-lpthread",
-                                             "-ldl"};
+  llvm::SmallVector<llvm::StringRef> args = {
+      *cc, "-o", outputPath, objectPath, "-lm", "-lpthread", "-ldl"};
   if (shared)
     args.insert(args.begin() + 1, "-shared");
   std::string message;
@@ -224,7 +223,7 @@ loadModel(MLIRContext &context, const Options &options,
   tfm::ImportOptions importOptions;
   importOptions.weights = weights ? &*weights : nullptr;
   // CUDA stores bf16 by default (tensor cores); the CPU computes in f32.
-  std::string dtype = !options.dtype.empty()              ? options.dtype
+  std::string dtype = !options.dtype.empty()           ? options.dtype
                       : options.target == Target::Cuda ? "bf16"
                                                        : "f32";
   Builder types(&context);
@@ -305,8 +304,7 @@ bool writePtx(ModuleOp module, llvm::raw_ostream &os) {
   module.walk([&](gpu::BinaryOp binary) {
     for (Attribute attr : binary.getObjectsAttr()) {
       auto object = cast<gpu::ObjectAttr>(attr);
-      os << "// PTX of the kernels in gpu.binary @" << binary.getName()
-         << "\n"
+      os << "// PTX of the kernels in gpu.binary @" << binary.getName() << "\n"
          << object.getObject().getValue();
       any = true;
     }
@@ -399,10 +397,9 @@ int compile(const Options &options) {
                                                        : tfm::CudaStage::LLVM;
     tfm::buildCudaPipeline(pm, cudaOptions, stage);
   } else {
-    tfm::CpuStage stage = options.emit == Emit::Tfm ? tfm::CpuStage::Tfm
-                          : options.emit == Emit::Linalg
-                              ? tfm::CpuStage::Linalg
-                              : tfm::CpuStage::LLVM;
+    tfm::CpuStage stage = options.emit == Emit::Tfm      ? tfm::CpuStage::Tfm
+                          : options.emit == Emit::Linalg ? tfm::CpuStage::Linalg
+                                                         : tfm::CpuStage::LLVM;
     tfm::buildCpuPipeline(pm, stage);
   }
   std::set<std::string> passNames;

@@ -12,8 +12,7 @@ using namespace mlir::tfm::gpu_lowering;
 /// The kernels of a module live in one gpu.module of this name.
 static constexpr StringLiteral kKernelModuleName = "tfm_kernels";
 
-static gpu::GPUModuleOp getOrCreateKernelModule(OpBuilder &b,
-                                                ModuleOp module) {
+static gpu::GPUModuleOp getOrCreateKernelModule(OpBuilder &b, ModuleOp module) {
   if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>(kKernelModuleName))
     return existing;
   module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
@@ -31,9 +30,9 @@ gpu::GPUFuncOp gpu_lowering::createKernel(OpBuilder &b, Operation *anchor,
   auto module = anchor->getParentOfType<ModuleOp>();
   gpu::GPUModuleOp kernels = getOrCreateKernelModule(b, module);
   b.setInsertionPointToEnd(kernels.getBody());
-  auto func = gpu::GPUFuncOp::create(
-      b, anchor->getLoc(), baseName, b.getFunctionType(argTypes, {}),
-      workgroupBuffers);
+  auto func =
+      gpu::GPUFuncOp::create(b, anchor->getLoc(), baseName,
+                             b.getFunctionType(argTypes, {}), workgroupBuffers);
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(
       {int32_t(blockSize[0]), int32_t(blockSize[1]), int32_t(blockSize[2])}));
@@ -125,11 +124,11 @@ void gpu_lowering::lowerKernelLaunch(RewriterBase &rewriter,
   gpu::KernelDim3 blockDim{indexConstant(rewriter, loc, block[0]),
                            indexConstant(rewriter, loc, block[1]),
                            indexConstant(rewriter, loc, block[2])};
-  Value shared = launch.getSharedBytes()
-                     ? Value(arith::ConstantIntOp::create(
-                           rewriter, loc, rewriter.getI32Type(),
-                           launch.getSharedBytes()))
-                     : Value();
+  Value shared =
+      launch.getSharedBytes()
+          ? Value(arith::ConstantIntOp::create(
+                rewriter, loc, rewriter.getI32Type(), launch.getSharedBytes()))
+          : Value();
   gpu::LaunchFuncOp::create(rewriter, loc, kernel, gridDim, blockDim, shared,
                             launch.getArgs());
   rewriter.eraseOp(launch);
@@ -213,8 +212,8 @@ Value gpu_lowering::blockAllReduce(OpBuilder &b, Location loc, Value value,
   // Lane 0 of each warp publishes its partial; every thread then reduces
   // the numWarps partials itself (numWarps is small).
   barrier(b, loc); // the scratch may still be read by a previous reduction
-  Value isLeader = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                         lane, indexConstant(b, loc, 0));
+  Value isLeader = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
+                                         indexConstant(b, loc, 0));
   auto ifLeader = scf::IfOp::create(b, loc, isLeader, /*withElse=*/false);
   {
     OpBuilder::InsertionGuard guard(b);

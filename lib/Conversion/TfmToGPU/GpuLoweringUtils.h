@@ -1,12 +1,13 @@
-//===- GpuLoweringUtils.h - helpers shared by the tfm -> GPU lowerings -*- C++ -*-===//
+//===- GpuLoweringUtils.h - helpers shared by the tfm -> GPU lowerings -*- C++
+//-*-===//
 //
 // Every tfm op lowers, on tensors, to a launch of a kernel of its own:
 //
 //   host (the function being lowered)        device (gpu.module @tfm_kernels)
-//   %q = bufferization.to_buffer %qT          gpu.func @attention_bf16(...) kernel
-//   %o = memref.alloc(...)    (device memory)   { ...gpu.thread_id, nvvm.mma.sync, ... }
-//   gpu.launch_func @tfm_kernels::@k ...
-//   %oT = bufferization.to_tensor %o
+//   %q = bufferization.to_buffer %qT          gpu.func @attention_bf16(...)
+//   kernel %o = memref.alloc(...)    (device memory)   { ...gpu.thread_id,
+//   nvvm.mma.sync, ... } gpu.launch_func @tfm_kernels::@k ... %oT =
+//   bufferization.to_tensor %o
 //
 // Host-side buffers of the CUDA pipeline are device memory: every
 // memref.alloc left in host code is lowered to the runtime's device
@@ -41,9 +42,8 @@ namespace mlir::tfm::gpu_lowering {
 /// can size registers). On return `b` is inside the body, before the
 /// terminator; the arguments are `func.getArguments()` and the shared buffers
 /// `func.getWorkgroupAttributions()`.
-gpu::GPUFuncOp createKernel(OpBuilder &b, Operation *anchor,
-                            StringRef baseName, TypeRange argTypes,
-                            TypeRange workgroupBuffers,
+gpu::GPUFuncOp createKernel(OpBuilder &b, Operation *anchor, StringRef baseName,
+                            TypeRange argTypes, TypeRange workgroupBuffers,
                             std::array<int64_t, 3> blockSize);
 
 /// A memref type in shared (workgroup) memory.

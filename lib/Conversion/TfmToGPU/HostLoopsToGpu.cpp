@@ -32,8 +32,8 @@ static void launchParallelLoop(RewriterBase &rewriter, scf::ParallelOp loop) {
   // Trip counts, innermost last; their product is the thread count.
   SmallVector<Value> tripCounts;
   Value total = indexConstant(rewriter, loc, 1);
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                       loop.getUpperBound(), loop.getStep())) {
+  for (auto [lb, ub, step] :
+       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
     // Folded, so that static trip counts stay constants (divisions by
     // constants in the kernel).
     Value span = rewriter.createOrFold<arith::SubIOp>(loc, ub, lb);
@@ -43,8 +43,8 @@ static void launchParallelLoop(RewriterBase &rewriter, scf::ParallelOp loop) {
   }
   llvm::SetVector<Value> captured;
   getUsedValuesDefinedAbove(loop->getRegions(), captured);
-  for (Value bound : llvm::concat<Value>(loop.getLowerBound(),
-                                         loop.getStep(), tripCounts))
+  for (Value bound :
+       llvm::concat<Value>(loop.getLowerBound(), loop.getStep(), tripCounts))
     captured.insert(bound);
   captured.insert(total);
   SmallVector<Value> arguments;
@@ -73,9 +73,8 @@ static void launchParallelLoop(RewriterBase &rewriter, scf::ParallelOp loop) {
                             blockId(rewriter, loc, gpu::Dimension::x),
                             indexConstant(rewriter, loc, kBlockSize)),
       threadId(rewriter, loc, gpu::Dimension::x));
-  Value inRange =
-      arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult, linear,
-                            mapping.lookup(total));
+  Value inRange = arith::CmpIOp::create(
+      rewriter, loc, arith::CmpIPredicate::ult, linear, mapping.lookup(total));
   auto ifInRange = scf::IfOp::create(rewriter, loc, inRange,
                                      /*withElse=*/false);
   rewriter.setInsertionPointToStart(ifInRange.thenBlock());

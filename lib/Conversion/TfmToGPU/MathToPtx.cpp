@@ -47,9 +47,9 @@ static Value inlinePtx(OpBuilder &b, Location loc, StringRef pattern,
 }
 
 /// Applies `scalar` to scalar operands, element by element for vectors.
-static Value perElement(
-    OpBuilder &b, Location loc, ValueRange operands,
-    function_ref<Value(OpBuilder &, Location, ValueRange)> scalar) {
+static Value
+perElement(OpBuilder &b, Location loc, ValueRange operands,
+           function_ref<Value(OpBuilder &, Location, ValueRange)> scalar) {
   auto vectorType = dyn_cast<VectorType>(operands.front().getType());
   if (!vectorType)
     return scalar(b, loc, operands);
@@ -58,8 +58,8 @@ static Value perElement(
     SmallVector<Value> elements;
     for (Value operand : operands)
       elements.push_back(vector::ExtractOp::create(b, loc, operand, i));
-    result = vector::InsertOp::create(b, loc, scalar(b, loc, elements),
-                                      result, i);
+    result =
+        vector::InsertOp::create(b, loc, scalar(b, loc, elements), result, i);
   }
   return result;
 }
@@ -74,8 +74,7 @@ static bool isSupported(Type type, bool f64Allowed = true) {
 
 namespace {
 /// `Op` -> one PTX instruction.
-template <typename Op>
-struct MathToInstruction : OpRewritePattern<Op> {
+template <typename Op> struct MathToInstruction : OpRewritePattern<Op> {
   MathToInstruction(MLIRContext *ctx, StringRef instruction,
                     bool f64Allowed = true)
       : OpRewritePattern<Op>(ctx), instruction(instruction),
@@ -114,8 +113,7 @@ struct RoundToInstructions : OpRewritePattern<math::RoundOp> {
                          Value rounded = inlinePtx(
                              b, loc, "cvt.rmi.{t}.{t} $0, $1;",
                              {arith::AddFOp::create(b, loc, magnitude, half)});
-                         return math::CopySignOp::create(b, loc, rounded,
-                                                         x[0]);
+                         return math::CopySignOp::create(b, loc, rounded, x[0]);
                        }));
     return success();
   }
@@ -200,8 +198,8 @@ struct TfmMathToPtxPass : tfm::impl::TfmMathToPtxBase<TfmMathToPtxPass> {
         ctx, "cvt.rni.{t}.{t} $0, $1;");
     patterns.add<MathToInstruction<math::TruncOp>>(ctx,
                                                    "cvt.rzi.{t}.{t} $0, $1;");
-    patterns.add<MathToInstruction<math::Exp2Op>>(
-        ctx, "ex2.approx.f32 $0, $1;", /*f64Allowed=*/false);
+    patterns.add<MathToInstruction<math::Exp2Op>>(ctx, "ex2.approx.f32 $0, $1;",
+                                                  /*f64Allowed=*/false);
     patterns.add<MathToInstruction<math::FmaOp>>(ctx,
                                                  "fma.rn.{t} $0, $1, $2, $3;");
     patterns.add<RoundToInstructions, CopySignToBits>(ctx);
