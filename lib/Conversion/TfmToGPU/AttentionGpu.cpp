@@ -1,5 +1,6 @@
 //===- AttentionGpu.cpp - what the tfm.attention kernels share ------------===//
 #include "AttentionGpu.h"
+#include "../TfmToLinalg/LoweringUtils.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMTypes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -319,27 +320,9 @@ Value ScoreTerms::position(DeviceMath &m, Value row) const {
 
 KeyInterval ScoreTerms::visibleKeys(DeviceMath &m, Value pBegin,
                                     Value pEnd) const {
-  Value zero = m.i32(0);
-  MaskAttr mask = variant.mask;
-  switch (mask ? mask.getKind() : MaskKind::none) {
-  case MaskKind::none:
-    return {zero, kvEnd};
-  case MaskKind::causal:
-    return {zero, m.min(kvEnd, pEnd)};
-  case MaskKind::window:
-    return {m.max(zero, m.sub(pBegin, m.i32(mask.getLeft()))),
-            m.min(kvEnd, m.add(pEnd, m.i32(mask.getRight())))};
-  case MaskKind::prefix:
-    return {zero, m.min(kvEnd, m.max(pEnd, m.i32(mask.getSize())))};
-  case MaskKind::block: {
-    Value size = m.i32(mask.getSize());
-    Value first = m.mul(m.floorDiv(pBegin, size), size);
-    Value last = m.floorDiv(m.sub(pEnd, m.i32(1)), size);
-    return {m.max(zero, first),
-            m.min(kvEnd, m.mul(m.add(last, m.i32(1)), size))};
-  }
-  }
-  llvm_unreachable("unknown mask kind");
+  auto [first, end] =
+      visibleKeyInterval(m.b, m.loc, variant.mask, pBegin, pEnd, kvEnd);
+  return {first, end};
 }
 
 bool ScoreTerms::hasPositionalBias() const {

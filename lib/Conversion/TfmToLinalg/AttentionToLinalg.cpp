@@ -156,33 +156,6 @@ private:
 };
 } // namespace
 
-/// The keys [begin, end) that queries at positions [pBegin, pEnd) may see
-/// under `mask`, within [0, kvEnd). Every mask hides all but one interval of
-/// keys from each row, so this is also each row's mask (pEnd = pBegin + 1).
-static std::pair<Value, Value> visibleKeyRange(IndexMath &ix, MaskAttr mask,
-                                               Value pBegin, Value pEnd,
-                                               Value kvEnd) {
-  Value zero = ix.c(0);
-  switch (mask ? mask.getKind() : MaskKind::none) {
-  case MaskKind::none:
-    return {zero, kvEnd};
-  case MaskKind::causal:
-    return {zero, ix.min(kvEnd, pEnd)};
-  case MaskKind::window:
-    return {ix.max(zero, ix.sub(pBegin, ix.c(mask.getLeft()))),
-            ix.min(kvEnd, ix.add(pEnd, ix.c(mask.getRight())))};
-  case MaskKind::prefix:
-    return {zero, ix.min(kvEnd, ix.max(pEnd, ix.c(mask.getSize())))};
-  case MaskKind::block: {
-    Value size = ix.c(mask.getSize());
-    Value first = ix.mul(ix.floorDiv(pBegin, size), size);
-    Value last = ix.floorDiv(ix.sub(pEnd, ix.c(1)), size);
-    return {ix.max(zero, first),
-            ix.min(kvEnd, ix.mul(ix.add(last, ix.c(1)), size))};
-  }
-  }
-  llvm_unreachable("unknown mask kind");
-}
 
 /// ALiBi slope of query head `h` out of `heads`, as Hugging Face's
 /// `build_alibi_tensor`: with P the largest power of two <= heads, head h < P
@@ -672,8 +645,9 @@ SmallVector<Value> FlashAttentionBuilder::buildQueryBlock(OpBuilder &b,
         ix.min(keyLength,
                arith::IndexCastOp::create(b, loc, b.getIndexType(), length));
   }
-  auto [kBegin, kEnd] = visibleKeyRange(
-      ix, mask, block.pBegin, ix.add(block.pBegin, block.rows), block.kvEnd);
+  auto [kBegin, kEnd] =
+      visibleKeyInterval(b, loc, mask, block.pBegin,
+                         ix.add(block.pBegin, block.rows), block.kvEnd);
   // Key blocks start at multiples of Bk, where the packed panels do.
   Value blockStep = ix.c(kKeyBlock);
   Value firstKey = ix.mul(ix.div(kBegin, blockStep), blockStep);
@@ -865,7 +839,7 @@ void FlashAttentionBuilder::emitSoftmaxRows(OpBuilder &b, Location loc,
     }
     // Keys outside the row's interval, padding included, score −inf.
     auto [first, end] =
-        visibleKeyRange(ix, mask, p, ix.add(p, ix.c(1)), block.kvEnd);
+        visibleKeyInterval(b, loc, mask, p, ix.add(p, ix.c(1)), block.kvEnd);
     Value visible = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
                                           lanes, lane(end));
     if (!isConstantIntValue(first, 0))

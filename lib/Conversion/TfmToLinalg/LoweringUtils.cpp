@@ -148,3 +148,49 @@ LogicalResult tfm::requireF32(Operation *op, PatternRewriter &rewriter) {
       op, "the CPU lowering computes in f32; convert other element types "
           "first");
 }
+
+std::pair<Value, Value> tfm::visibleKeyInterval(OpBuilder &b, Location loc,
+                                                MaskAttr mask, Value pBegin,
+                                                Value pEnd, Value kvEnd) {
+  Type type = pBegin.getType();
+  auto c = [&](int64_t value) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, value));
+  };
+  auto add = [&](Value x, Value y) -> Value {
+    return arith::AddIOp::create(b, loc, x, y);
+  };
+  auto sub = [&](Value x, Value y) -> Value {
+    return arith::SubIOp::create(b, loc, x, y);
+  };
+  auto mul = [&](Value x, Value y) -> Value {
+    return arith::MulIOp::create(b, loc, x, y);
+  };
+  auto min = [&](Value x, Value y) -> Value {
+    return arith::MinSIOp::create(b, loc, x, y);
+  };
+  auto max = [&](Value x, Value y) -> Value {
+    return arith::MaxSIOp::create(b, loc, x, y);
+  };
+  auto floorDiv = [&](Value x, Value y) -> Value {
+    return arith::FloorDivSIOp::create(b, loc, x, y);
+  };
+  Value zero = c(0);
+  switch (mask ? mask.getKind() : MaskKind::none) {
+  case MaskKind::none:
+    return {zero, kvEnd};
+  case MaskKind::causal:
+    return {zero, min(kvEnd, pEnd)};
+  case MaskKind::window:
+    return {max(zero, sub(pBegin, c(mask.getLeft()))),
+            min(kvEnd, add(pEnd, c(mask.getRight())))};
+  case MaskKind::prefix:
+    return {zero, min(kvEnd, max(pEnd, c(mask.getSize())))};
+  case MaskKind::block: {
+    Value size = c(mask.getSize());
+    Value first = mul(floorDiv(pBegin, size), size);
+    Value last = floorDiv(sub(pEnd, c(1)), size);
+    return {max(zero, first), min(kvEnd, mul(add(last, c(1)), size))};
+  }
+  }
+  llvm_unreachable("unknown mask kind");
+}

@@ -56,6 +56,14 @@ Value constantF32(OpBuilder &b, Location loc, double value);
 /// index constant.
 Value constantIndex(OpBuilder &b, Location loc, int64_t value);
 
+/// The keys [first, end) that queries at positions [pBegin, pEnd) may see
+/// under `mask`, within [0, kvEnd). Every mask hides all but one interval of
+/// keys from each row, so with pEnd = pBegin + 1 this is a row's mask. The
+/// values are all index or all one integer type (the GPU kernels use i32).
+std::pair<Value, Value> visibleKeyInterval(OpBuilder &b, Location loc,
+                                           MaskAttr mask, Value pBegin,
+                                           Value pEnd, Value kvEnd);
+
 /// Fails the match unless every tensor operand and result of `op` is f32:
 /// the CPU lowering computes in f32.
 LogicalResult requireF32(Operation *op, PatternRewriter &rewriter);
