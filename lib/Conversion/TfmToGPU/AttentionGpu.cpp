@@ -1,6 +1,5 @@
 //===- AttentionGpu.cpp - what the tfm.attention kernels share ------------===//
 #include "AttentionGpu.h"
-#include "../TfmToLinalg/LoweringUtils.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMTypes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -161,48 +160,6 @@ Value gpu_lowering::offsetPointer(DeviceMath &m, Value pointer,
 // The variant and its inputs
 //===----------------------------------------------------------------------===//
 
-T5Buckets::T5Buckets(PosBiasAttr attr)
-    : bidirectional(attr.getBidirectional()),
-      perDirection(bidirectional ? attr.getBuckets() / 2 : attr.getBuckets()),
-      exact(perDirection / 2) {
-  // The reference gives a distance n >= exact the bucket
-  // exact + int(log(n / exact) / log(maxd / exact) · (perDirection − exact))
-  // in float64, monotone in n: each bucket's first distance is found here
-  // once and kernels compare integers (boundaries identical to float64).
-  int64_t maxDistance = attr.getMaxDistance();
-  double logRange = std::log(static_cast<double>(maxDistance) / exact);
-  auto logBucket = [&](int64_t n) {
-    return exact + static_cast<int64_t>(std::log(static_cast<double>(n) /
-                                                 exact) /
-                                        logRange * (perDirection - exact));
-  };
-  for (int64_t bucket = exact + 1; bucket < perDirection; ++bucket) {
-    int64_t lo = exact, hi = maxDistance;
-    while (hi - lo > 1) {
-      int64_t mid = lo + (hi - lo) / 2;
-      (logBucket(mid) >= bucket ? hi : lo) = mid;
-    }
-    firstDistances.push_back(hi);
-  }
-}
-
-Value T5Buckets::emit(DeviceMath &m, Value rel) const {
-  Value zero = m.i32(0);
-  Value distance, base = zero;
-  if (bidirectional) {
-    distance = m.max(rel, m.sub(zero, rel));
-    base = m.select(m.cmp(arith::CmpIPredicate::sgt, rel, zero),
-                    m.i32(perDirection), zero);
-  } else {
-    distance = m.max(m.sub(zero, rel), zero);
-  }
-  Value bucket = m.min(distance, m.i32(exact));
-  for (int64_t first : firstDistances)
-    bucket = m.add(bucket, m.select(m.ge(distance, m.i32(first)), m.i32(1),
-                                    zero));
-  return m.add(base, bucket);
-}
-
 AttentionVariant::AttentionVariant(AttentionOp op)
     : mask(op.getMaskAttr()), posBias(op.getPosBiasKind()),
       scale(op.getScale().convertToDouble()), returnLse(op.getReturnLse()),
@@ -331,7 +288,7 @@ bool ScoreTerms::hasPositionalBias() const {
 
 Value ScoreTerms::tableEntry(DeviceMath &m, Value table, Value pos,
                              Value key) const {
-  Value bucket = variant.t5->emit(m, m.sub(key, pos));
+  Value bucket = variant.t5->emit(m.b, m.loc, m.sub(key, pos));
   return loadF32(m.b, m.loc, table,
                  ValueRange{m.toIndex(bucket), m.toIndex(head)});
 }

@@ -19,6 +19,7 @@
 #ifndef TFMC_LIB_CONVERSION_TFMTOGPU_ATTENTIONGPU_H
 #define TFMC_LIB_CONVERSION_TFMTOGPU_ATTENTIONGPU_H
 
+#include "../TfmToLinalg/LoweringUtils.h"
 #include "GpuLoweringUtils.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -107,22 +108,6 @@ Value offsetPointer(DeviceMath &m, Value pointer, Type elementType,
 // The op's variant
 //===----------------------------------------------------------------------===//
 
-/// T5 relative-position buckets (Hugging Face's `_relative_position_bucket`,
-/// OPS.md `t5_bucket`) as integer compares against precomputed bucket
-/// boundaries.
-class T5Buckets {
-public:
-  explicit T5Buckets(PosBiasAttr attr);
-  /// The bucket of `rel` = j − p (i32).
-  Value emit(DeviceMath &m, Value rel) const;
-
-private:
-  bool bidirectional;
-  int64_t perDirection;
-  int64_t exact;
-  /// The smallest distance of each log-spaced bucket exact + 1, ...
-  SmallVector<int64_t> firstDistances;
-};
 
 /// What the kernels of one tfm.attention compute, known at compile time.
 struct AttentionVariant {

@@ -96,64 +96,6 @@ private:
   Location loc;
 };
 
-/// T5 relative-position buckets, as Hugging Face's `_relative_position_bucket`
-/// (OPS.md `t5_bucket`).
-class T5Buckets {
-public:
-  explicit T5Buckets(PosBiasAttr attr)
-      : bidirectional(attr.getBidirectional()),
-        perDirection(bidirectional ? attr.getBuckets() / 2 : attr.getBuckets()),
-        exact(perDirection / 2) {
-    // The reference gives a distance n >= exact the bucket
-    // exact + int(log(n / exact) / log(maxd / exact) · (perDirection − exact))
-    // in float64. That is monotone in n, so each bucket's first distance is
-    // found here once and the tile compares integers instead of taking logs
-    // (which also keeps the boundaries identical to the float64 reference).
-    int64_t maxDistance = attr.getMaxDistance();
-    double logRange = std::log(static_cast<double>(maxDistance) / exact);
-    auto logBucket = [&](int64_t n) {
-      return exact +
-             static_cast<int64_t>(std::log(static_cast<double>(n) / exact) /
-                                  logRange * (perDirection - exact));
-    };
-    for (int64_t bucket = exact + 1; bucket < perDirection; ++bucket) {
-      // logBucket(lo) < bucket <= logBucket(hi); at maxDistance the formula
-      // reaches the last bucket.
-      int64_t lo = exact, hi = maxDistance;
-      while (hi - lo > 1) {
-        int64_t mid = lo + (hi - lo) / 2;
-        (logBucket(mid) >= bucket ? hi : lo) = mid;
-      }
-      firstDistances.push_back(hi);
-    }
-  }
-
-  /// The bucket of the relative position `rel` = j − p (an index).
-  Value emit(IndexMath &ix, Value rel) const {
-    Value zero = ix.c(0);
-    Value distance, base = zero;
-    if (bidirectional) {
-      distance = ix.max(rel, ix.sub(zero, rel));
-      base = ix.select(ix.cmp(arith::CmpIPredicate::sgt, rel, zero),
-                       ix.c(perDirection), zero);
-    } else {
-      distance = ix.max(ix.sub(zero, rel), zero);
-    }
-    Value bucket = ix.min(distance, ix.c(exact));
-    for (int64_t first : firstDistances)
-      bucket = ix.add(bucket, ix.select(ix.cmp(arith::CmpIPredicate::sge,
-                                               distance, ix.c(first)),
-                                        ix.c(1), zero));
-    return ix.add(base, bucket);
-  }
-
-private:
-  bool bidirectional;
-  int64_t perDirection;
-  int64_t exact;
-  /// The smallest distance of each log-spaced bucket exact + 1, exact + 2, ...
-  SmallVector<int64_t> firstDistances;
-};
 } // namespace
 
 
@@ -888,7 +830,7 @@ Value FlashAttentionBuilder::applyT5Table(OpBuilder &b, Location loc,
         Value p = ix.add(block.pBegin, linalg::IndexOp::create(b, loc, 0));
         Value j = ix.add(k0, linalg::IndexOp::create(b, loc, 1));
         Value entry = tensor::ExtractOp::create(
-            b, loc, table, ValueRange{t5->emit(ix, ix.sub(j, p)), block.head});
+            b, loc, table, ValueRange{t5->emit(b, loc, ix.sub(j, p)), block.head});
         if (multiply)
           return arith::MulFOp::create(b, loc, args[0], entry).getResult();
         return arith::AddFOp::create(b, loc, args[0], entry).getResult();

@@ -3,11 +3,13 @@
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::tfm;
 
-Value tfm::createEmpty(OpBuilder &b, Location loc,
-                       ArrayRef<OpFoldResult> sizes, Type elementType) {
+Value tfm::createEmpty(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                       Type elementType) {
   return tensor::EmptyOp::create(b, loc, sizes, elementType);
 }
 
@@ -94,14 +96,19 @@ static Value constantLike(OpBuilder &b, Location loc, Value like,
 static Value sigmoid(OpBuilder &b, Location loc, Value x) {
   Value one = constantLike(b, loc, x, 1.0);
   Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-  return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
+  return arith::DivFOp::create(b, loc, one,
+                               arith::AddFOp::create(b, loc, one, e));
 }
 
 Value tfm::emitActivation(OpBuilder &b, Location loc, ActivationKind kind,
                           Value x) {
   auto c = [&](double v) { return constantLike(b, loc, x, v); };
-  auto mul = [&](Value l, Value r) { return arith::MulFOp::create(b, loc, l, r); };
-  auto add = [&](Value l, Value r) { return arith::AddFOp::create(b, loc, l, r); };
+  auto mul = [&](Value l, Value r) {
+    return arith::MulFOp::create(b, loc, l, r);
+  };
+  auto add = [&](Value l, Value r) {
+    return arith::AddFOp::create(b, loc, l, r);
+  };
   switch (kind) {
   case ActivationKind::gelu_erf: {
     Value erf = math::ErfOp::create(b, loc, mul(x, c(M_SQRT1_2)));
@@ -127,8 +134,10 @@ Value tfm::emitActivation(OpBuilder &b, Location loc, ActivationKind kind,
     return sigmoid(b, loc, x);
   case ActivationKind::softplus: {
     // max(x, 0) + log1p(e^(-|x|)): no overflow for large |x|.
-    Value negAbs = arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x));
-    Value tail = math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, negAbs));
+    Value negAbs =
+        arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x));
+    Value tail =
+        math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, negAbs));
     return add(arith::MaximumFOp::create(b, loc, x, c(0.0)), tail);
   }
   }
@@ -193,4 +202,59 @@ std::pair<Value, Value> tfm::visibleKeyInterval(OpBuilder &b, Location loc,
   }
   }
   llvm_unreachable("unknown mask kind");
+}
+
+T5Buckets::T5Buckets(PosBiasAttr attr)
+    : bidirectional(attr.getBidirectional()),
+      perDirection(bidirectional ? attr.getBuckets() / 2 : attr.getBuckets()),
+      exact(perDirection / 2) {
+  // The reference gives a distance n >= exact the bucket
+  // exact + int(log(n / exact) / log(maxd / exact) · (perDirection − exact))
+  // in float64. That is monotone in n, so each bucket's first distance is
+  // found here once and the code compares integers instead of taking logs
+  // (which also keeps the boundaries identical to the float64 reference).
+  int64_t maxDistance = attr.getMaxDistance();
+  double logRange = std::log(static_cast<double>(maxDistance) / exact);
+  auto logBucket = [&](int64_t n) {
+    return exact +
+           static_cast<int64_t>(std::log(static_cast<double>(n) / exact) /
+                                logRange * (perDirection - exact));
+  };
+  for (int64_t bucket = exact + 1; bucket < perDirection; ++bucket) {
+    // logBucket(lo) < bucket <= logBucket(hi); at maxDistance the formula
+    // reaches the last bucket.
+    int64_t lo = exact, hi = maxDistance;
+    while (hi - lo > 1) {
+      int64_t mid = lo + (hi - lo) / 2;
+      (logBucket(mid) >= bucket ? hi : lo) = mid;
+    }
+    firstDistances.push_back(hi);
+  }
+}
+
+Value T5Buckets::emit(OpBuilder &b, Location loc, Value rel) const {
+  auto c = [&](int64_t value) -> Value {
+    return arith::ConstantOp::create(b, loc,
+                                     b.getIntegerAttr(rel.getType(), value));
+  };
+  Value zero = c(0);
+  Value distance, base = zero;
+  if (bidirectional) {
+    distance = arith::MaxSIOp::create(b, loc, rel,
+                                      arith::SubIOp::create(b, loc, zero, rel));
+    Value after =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, rel, zero);
+    base = arith::SelectOp::create(b, loc, after, c(perDirection), zero);
+  } else {
+    distance = arith::MaxSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, zero, rel), zero);
+  }
+  Value bucket = arith::MinSIOp::create(b, loc, distance, c(exact));
+  for (int64_t first : firstDistances) {
+    Value past = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                       distance, c(first));
+    bucket = arith::AddIOp::create(
+        b, loc, bucket, arith::SelectOp::create(b, loc, past, c(1), zero));
+  }
+  return arith::AddIOp::create(b, loc, base, bucket);
 }

@@ -21,8 +21,7 @@ Value createEmpty(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
                   Type elementType);
 
 /// `tensor.empty` shaped like `like`, with element type `elementType`.
-Value createEmptyLike(OpBuilder &b, Location loc, Value like,
-                      Type elementType);
+Value createEmptyLike(OpBuilder &b, Location loc, Value like, Type elementType);
 
 /// `tensor.empty` filled with `value`.
 Value createFilled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
@@ -55,6 +54,24 @@ Value constantF32(OpBuilder &b, Location loc, double value);
 
 /// index constant.
 Value constantIndex(OpBuilder &b, Location loc, int64_t value);
+
+/// T5 relative-position buckets (Hugging Face's `_relative_position_bucket`,
+/// OPS.md `t5_bucket`) as integer compares against bucket boundaries found
+/// once at compile time.
+class T5Buckets {
+public:
+  explicit T5Buckets(PosBiasAttr attr);
+  /// The bucket of the relative position `rel` = j − p (index or an
+  /// integer type; the result has its type).
+  Value emit(OpBuilder &b, Location loc, Value rel) const;
+
+private:
+  bool bidirectional;
+  int64_t perDirection;
+  int64_t exact;
+  /// The smallest distance of each log-spaced bucket exact + 1, exact + 2, ...
+  SmallVector<int64_t> firstDistances;
+};
 
 /// The keys [first, end) that queries at positions [pBegin, pEnd) may see
 /// under `mask`, within [0, kvEnd). Every mask hides all but one interval of
