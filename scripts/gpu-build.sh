@@ -12,8 +12,9 @@
 # It takes the build lock itself while it builds: do not run it under
 # flock /tmp/tfmc-build.lock (that deadlocks).
 #
-# Writes .gpu/ (git-ignored; carried to the device machine), leaving
-# .gpu/bench (bench/gpu/build.sh) alone:
+# Writes .gpu/ (git-ignored; carried to the device machine; TFM_GPU_OUT=DIR
+# writes DIR instead, for a second engineer's runs), leaving .gpu/bench
+# (bench/gpu/build.sh) alone:
 #   lib/e2e/NAME.so     test/e2e/NAME.mlir (f32), checked by test/e2e/NAME.py
 #   lib/gpu/NAME.so     test/gpu/NAME.mlir (bf16/f16), checked by test/gpu/NAME.py
 #   models/NAME/        config.json, model.safetensors, the CUDA library
@@ -29,7 +30,8 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TFM_BUILD_DIR:-$root/build}
 tfmc=$build/bin/tfmc
-out=$root/.gpu
+out=${TFM_GPU_OUT:-$root/.gpu}
+out_name=$(realpath --relative-to="$root" -m "$out")
 python=/usr/bin/python3   # the interpreter with numpy (as in the lit suite)
 size_limit_mib=60
 
@@ -182,18 +184,18 @@ done
 
 size_mib=$(du -sm "$out" | cut -f1)
 echo
-echo "built $built cases in .gpu ($size_mib MiB)"
+echo "built $built cases in $out_name ($size_mib MiB)"
 if ((${#failed[@]})); then
   echo "not built (validate.py reports them as failures): ${failed[*]}"
 fi
 if ((size_mib > size_limit_mib)); then
-  echo "gpu-build.sh: .gpu is $size_mib MiB, over the $size_limit_mib MiB budget of a device call" >&2
+  echo "gpu-build.sh: $out_name is $size_mib MiB, over the $size_limit_mib MiB budget of a device call" >&2
   exit 1
 fi
 cat <<EOF
 
 Run it on the H200 with the device tool:
-  run  command: PYTHONUNBUFFERED=1 python3 test/gpu/validate.py .gpu
-       carry:   [".gpu"]
+  run  command: PYTHONUNBUFFERED=1 python3 test/gpu/validate.py $out_name
+       carry:   ["$out_name"]
        timeout_s: 400
 EOF

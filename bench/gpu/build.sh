@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compiles the GPU benchmark kernels (bench/gpu/*.mlir) with --target=cuda
-# into .gpu/bench/NAME.so, here (no GPU needed); bench/gpu/bench.py times
-# them on the H200 against PyTorch.
+# into .gpu/bench/NAME.so (TFM_GPU_OUT=DIR: DIR/bench), here (no GPU
+# needed); bench/gpu/bench.py times them on the H200 against PyTorch.
 #
 #   bench/gpu/build.sh [--no-build]     (--no-build: keep the tfmc built)
 #
@@ -11,7 +11,9 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tfmc=${TFM_BUILD_DIR:-$root/build}/bin/tfmc
-out=$root/.gpu/bench
+gpu_out=${TFM_GPU_OUT:-$root/.gpu}
+gpu_out_name=$(realpath --relative-to="$root" -m "$gpu_out")
+out=$gpu_out/bench
 
 if [[ ${1:-} != --no-build ]]; then
   echo "== building tfmc"
@@ -56,7 +58,7 @@ done
 cat <<EOF
 
 Run it on the H200 with the device tool:
-  run  command: PYTHONUNBUFFERED=1 python3 bench/gpu/bench.py .gpu/bench
-       carry:   [".gpu"]
+  run  command: PYTHONUNBUFFERED=1 python3 bench/gpu/bench.py $gpu_out_name/bench
+       carry:   ["$gpu_out_name"]
        timeout_s: 400
 EOF
