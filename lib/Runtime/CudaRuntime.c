@@ -18,14 +18,20 @@
  * Errors: the mgpu interface returns nothing, so the first failing driver
  * call records its message (in the entry point's error buffer, read by
  * tfm_last_error) and makes every later call of the same entry point a
- * no-op; the entry point's tfm_cuda_finish returns it as a non-zero status.
+ * no-op; the entry point's tfm_cuda_finish or tfm_cuda_enqueued returns it
+ * as a non-zero status.
  *
  * Work goes to the legacy default stream of the device's primary context:
  * the context and stream frameworks such as PyTorch use, so device pointers
- * from them can be passed to the *_device entry points and their events
- * time our kernels. Modules (one per gpu.binary) are JIT-compiled from PTX
- * once per process and kept; launches do not synchronize, the entry point
- * does, once, before it returns.
+ * from them can be passed to the *_device entry points, their work is
+ * ordered with ours, and their events time our kernels. Modules (one per
+ * gpu.binary) are JIT-compiled from PTX once per process and kept;
+ * launches do not synchronize. The host-pointer entry points and models
+ * synchronize once, before they return (tfm_cuda_finish); the *_device
+ * entry points are stream-ordered (tfm_cuda_enqueued): they return once
+ * their work is enqueued, like a cuBLAS call, and a kernel fault they
+ * cause surfaces at the next call's tfm_cuda_begin or at
+ * tfm_cuda_synchronize.
  *
  *===---------------------------------------------------------------------===*/
 #include <dlfcn.h>
@@ -46,7 +52,7 @@ typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
 typedef unsigned long long CUdeviceptr;
 typedef struct CUmemPoolHandle_st *CUmemoryPool;
-enum { CUDA_SUCCESS = 0 };
+enum { CUDA_SUCCESS = 0, CUDA_ERROR_NOT_READY = 600 };
 enum { CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8 };
 enum { CU_JIT_ERROR_LOG_BUFFER = 5, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6 };
 enum { CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4 };
@@ -70,6 +76,7 @@ static struct {
   CUresult (*memcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*memcpyDtoH)(void *, CUdeviceptr, size_t);
   CUresult (*ctxSynchronize)(void);
+  CUresult (*streamQuery)(CUstream);
   CUresult (*deviceGetDefaultMemPool)(CUmemoryPool *, CUdevice);
   CUresult (*memPoolSetAttribute)(CUmemoryPool, int, void *);
 } cu;
@@ -132,6 +139,7 @@ static void load_driver(void) {
       {(void **)&cu.memcpyHtoD, "cuMemcpyHtoD_v2"},
       {(void **)&cu.memcpyDtoH, "cuMemcpyDtoH_v2"},
       {(void **)&cu.ctxSynchronize, "cuCtxSynchronize"},
+      {(void **)&cu.streamQuery, "cuStreamQuery"},
       {(void **)&cu.deviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool"},
       {(void **)&cu.memPoolSetAttribute, "cuMemPoolSetAttribute"},
   };
@@ -272,7 +280,7 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
 /* The legacy default stream (NULL): see the file comment. */
 void *mgpuStreamCreate(void) { return NULL; }
 void mgpuStreamDestroy(void *stream) { (void)stream; }
-/* Launches are ordered on one stream; the entry point synchronizes once. */
+/* Launches are ordered on one stream; tfm_cuda_finish synchronizes. */
 void mgpuStreamSynchronize(void *stream) { (void)stream; }
 
 enum { kDefaultSharedLimit = 48 * 1024, kStaticSharedAllowance = 1024 };
@@ -330,10 +338,18 @@ void _mlir_memref_to_llvm_free(void *pointer) { device_free(pointer); }
 
 /*===--- Entry points ----------------------------------------------------===*/
 
-/* Starts a call: clears the previous call's error. */
+/* Starts a call: clears the previous call's error, then fails if work
+ * enqueued earlier has faulted. A kernel fault poisons the context, so
+ * every later driver call returns it; cuStreamQuery asks without waiting
+ * (CUDA_ERROR_NOT_READY: work still running, no fault so far). */
 int tfm_cuda_begin(void) {
   tfm_error_buffer[0] = 0;
-  return ready();
+  if (ready())
+    return 1;
+  CUresult result = cu.streamQuery(NULL);
+  if (result == CUDA_ERROR_NOT_READY)
+    return 0;
+  return check(result, "cuStreamQuery (earlier work on the GPU failed)");
 }
 
 void *tfm_cuda_alloc(int64_t bytes) { return device_alloc((size_t)bytes); }
@@ -396,3 +412,7 @@ int tfm_cuda_finish(void) {
     return 1;
   return check(cu.ctxSynchronize(), "cuCtxSynchronize (a kernel failed)");
 }
+
+/* Ends a stream-ordered call without waiting: non-zero if enqueuing its
+ * work failed (an allocation, a launch). */
+int tfm_cuda_enqueued(void) { return failed(); }

@@ -353,10 +353,11 @@ LogicalResult EntryBuilder::build(llvm::Function *impl, Location loc) {
     callImpl(impl, pointers);
     break;
   case EntryKind::CudaDevice: {
+    // Stream-ordered: returns once the work is enqueued (see the header).
     auto *i32 = builder.getInt32Ty();
     returnIfFailed(builder.CreateCall(runtimeFn("tfm_cuda_begin", i32, {})));
     callImpl(impl, pointers);
-    returnIfFailed(builder.CreateCall(runtimeFn("tfm_cuda_finish", i32, {})));
+    returnIfFailed(builder.CreateCall(runtimeFn("tfm_cuda_enqueued", i32, {})));
     break;
   }
   case EntryKind::CudaHost:
@@ -447,6 +448,32 @@ void EntryBuilder::callWithTransfers(llvm::Function *impl,
   returnIfFailed(builder.CreateCall(runtimeFn("tfm_cuda_finish", i32, {})));
 }
 
+/// `int tfm_cuda_synchronize(void)`: waits for all work on the GPU; 1 with
+/// the driver's message if any of it (or an earlier call's) failed.
+static void emitCudaSynchronize(llvm::Module &module) {
+  if (module.getFunction("tfm_cuda_synchronize"))
+    return;
+  llvm::IRBuilder<> b(module.getContext());
+  auto *type = llvm::FunctionType::get(b.getInt32Ty(), false);
+  auto *synchronize = llvm::Function::Create(
+      type, llvm::GlobalValue::WeakODRLinkage, "tfm_cuda_synchronize", module);
+  auto *entry =
+      llvm::BasicBlock::Create(module.getContext(), "entry", synchronize);
+  auto *wait =
+      llvm::BasicBlock::Create(module.getContext(), "wait", synchronize);
+  auto *fail =
+      llvm::BasicBlock::Create(module.getContext(), "fail", synchronize);
+  b.SetInsertPoint(entry);
+  llvm::Value *begun =
+      b.CreateCall(module.getOrInsertFunction("tfm_cuda_begin", type));
+  b.CreateCondBr(b.CreateICmpNE(begun, b.getInt32(0)), fail, wait);
+  b.SetInsertPoint(fail);
+  b.CreateRet(b.getInt32(1));
+  b.SetInsertPoint(wait);
+  b.CreateRet(
+      b.CreateCall(module.getOrInsertFunction("tfm_cuda_finish", type)));
+}
+
 LogicalResult
 tfm::emitEntryPoints(llvm::Module &module,
                      const std::vector<EntrySignature> &signatures,
@@ -473,6 +500,9 @@ tfm::emitEntryPoints(llvm::Module &module,
                    .build(impl, loc)))
       return failure();
   }
+  // (With an entry point, so that the error buffer it uses is defined.)
+  if (memory == EntryMemory::Cuda && !signatures.empty())
+    emitCudaSynchronize(module);
   return success();
 }
 
@@ -518,10 +548,19 @@ std::string tfm::renderHeader(llvm::StringRef guard,
      << "const char *tfm_last_error(void);\n";
   if (memory == EntryMemory::Cuda)
     os << "\n/* CUDA: NAME takes host pointers and copies through device\n"
-          " * memory; NAME_device takes device pointers (the primary context\n"
-          " * of device 0, legacy default stream). Both return after the GPU\n"
-          " * has finished; driver errors come back through tfm_last_error().\n"
-          " * uint16_t tensors hold bf16 or f16 bits. */\n";
+          " * memory; it returns after the GPU has finished. NAME_device\n"
+          " * takes device pointers (the primary context of device 0) and\n"
+          " * is stream-ordered: it checks the shapes, enqueues its work on\n"
+          " * the legacy default stream (PyTorch's default stream) and\n"
+          " * returns without waiting: synchronize (tfm_cuda_synchronize(),\n"
+          " * torch.cuda.synchronize()) before reading its results on the\n"
+          " * host. Errors in enqueuing return non-zero at once; a kernel\n"
+          " * fault surfaces as a non-zero return of the next call or of\n"
+          " * tfm_cuda_synchronize(). Messages come from tfm_last_error().\n"
+          " * uint16_t tensors hold bf16 or f16 bits. */\n"
+       << "\n/* Waits for all work on the GPU; non-zero, with the driver's\n"
+          " * message, if any of it failed. */\n"
+       << "int tfm_cuda_synchronize(void);\n";
   for (const EntrySignature &sig : signatures) {
     os << "\n/* " << sig.name << "\n";
     auto document = [&](const EntryParameter &param, StringRef role) {

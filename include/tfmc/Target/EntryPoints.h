@@ -69,9 +69,10 @@ FailureOr<std::vector<EntrySignature>> analyzeEntryPoints(ModuleOp module);
 enum class EntryMemory {
   /// CPU code: the entry passes the caller's pointers through.
   Host,
-  /// CUDA code: buffers are device memory. `NAME` takes host pointers and
-  /// copies through fresh device buffers; `NAME_device` takes device
-  /// pointers. Both synchronize before returning.
+  /// CUDA code: buffers are device memory. `NAME` takes host pointers,
+  /// copies through fresh device buffers and synchronizes before
+  /// returning; `NAME_device` takes device pointers and is stream-ordered
+  /// (returns once its work is enqueued). Adds `tfm_cuda_synchronize`.
   Cuda,
 };
 
@@ -80,7 +81,7 @@ enum class EntryKind { Host, CudaHost, CudaDevice };
 
 /// Renames each lowered function `NAME` to an internal `NAME.impl` and adds
 /// the checking entry point `NAME` (and `NAME_device` for CUDA), plus
-/// `tfm_last_error`.
+/// `tfm_last_error` (and `tfm_cuda_synchronize` for CUDA).
 LogicalResult emitEntryPoints(llvm::Module &module,
                               const std::vector<EntrySignature> &signatures,
                               Location loc,

@@ -15,3 +15,7 @@ print("output untouched:", bool(np.isnan(out).all()))
 # error, not the missing driver.
 status, (out,) = lib.call_status("add_scaled", [x, np.ones((4, 65), np.float32)], [(4, 64)])
 print(f"bad shape status {status}: {lib.last_error()}")
+
+# tfm_cuda_synchronize reports the missing driver too.
+status = lib.lib.tfm_cuda_synchronize()
+print(f"synchronize status {status}: {lib.last_error()}")
