@@ -4,6 +4,7 @@
 #include "tfmc/Target/ModelEntryPoints.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -29,12 +30,7 @@ RankedTensorType GraphBuilder::tensorType(llvm::ArrayRef<int64_t> shape) {
 
 /// `value` as the float type `to` (extf, truncf or itself).
 static Value castFloat(OpBuilder &b, Location loc, Value value, Type to) {
-  Type from = value.getType();
-  if (from == to)
-    return value;
-  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
-    return arith::ExtFOp::create(b, loc, to, value);
-  return arith::TruncFOp::create(b, loc, to, value);
+  return convertScalarToDtype(b, loc, value, to, /*isUnsignedCast=*/false);
 }
 
 Value GraphBuilder::beginForward() {

@@ -4,6 +4,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mlir::tfm;
@@ -156,11 +157,14 @@ Value gpu_lowering::blockId(OpBuilder &b, Location loc, gpu::Dimension dim) {
 }
 
 Value gpu_lowering::convertFloat(OpBuilder &b, Location loc, Value value,
-                                 Type to) {
-  Type from = value.getType();
-  if (from == to)
+                                 Type elementType) {
+  Type from = getElementTypeOrSelf(value.getType());
+  if (from == elementType)
     return value;
-  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+  Type to = elementType;
+  if (auto vector = dyn_cast<VectorType>(value.getType()))
+    to = VectorType::get(vector.getShape(), elementType);
+  if (from.getIntOrFloatBitWidth() < elementType.getIntOrFloatBitWidth())
     return arith::ExtFOp::create(b, loc, to, value);
   return arith::TruncFOp::create(b, loc, to, value);
 }

@@ -101,8 +101,10 @@ Value loadF32(OpBuilder &b, Location loc, Value memref, ValueRange indices);
 void storeF32(OpBuilder &b, Location loc, Value value, Value memref,
               ValueRange indices);
 
-/// `value` converted between float types (extf / truncf / identity).
-Value convertFloat(OpBuilder &b, Location loc, Value value, Type to);
+/// `value` (a float, or a vector of floats: MLIR's convertScalarToDtype
+/// takes scalars only) with its elements converted to the float type
+/// `elementType` (extf / truncf / identity).
+Value convertFloat(OpBuilder &b, Location loc, Value value, Type elementType);
 
 enum class ReduceKind { Sum, Max };
 

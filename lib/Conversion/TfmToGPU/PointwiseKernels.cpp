@@ -142,19 +142,6 @@ void gpu_lowering::emitRunAccessVariants(
   emit(false);
 }
 
-/// `value` (a vector) with its elements converted to `elementType`.
-static Value convertRun(OpBuilder &b, Location loc, Value value,
-                        Type elementType) {
-  auto type = cast<VectorType>(value.getType());
-  Type from = type.getElementType();
-  if (from == elementType)
-    return value;
-  auto to = VectorType::get(type.getShape(), elementType);
-  if (from.getIntOrFloatBitWidth() < elementType.getIntOrFloatBitWidth())
-    return arith::ExtFOp::create(b, loc, to, value);
-  return arith::TruncFOp::create(b, loc, to, value);
-}
-
 /// The indices of element `offset` of the run starting at `indices`.
 static SmallVector<Value> runElementIndices(OpBuilder &b, Location loc,
                                             ValueRange indices,
@@ -176,7 +163,7 @@ Value gpu_lowering::loadRun(OpBuilder &b, Location loc, Value buffer,
     Value run = vector::LoadOp::create(
         b, loc, storedRun, buffer, indices, /*nontemporal=*/false,
         llvm::MaybeAlign(width * elementBytes(elementType)));
-    return convertRun(b, loc, run, b.getF32Type());
+    return convertFloat(b, loc, run, b.getF32Type());
   }
   SmallVector<Value> elements;
   for (int64_t offset = 0; offset < width; ++offset)
@@ -191,7 +178,7 @@ void gpu_lowering::storeRun(OpBuilder &b, Location loc, Value run, Value buffer,
   int64_t width = cast<VectorType>(run.getType()).getNumElements();
   if (vectorized) {
     vector::StoreOp::create(
-        b, loc, convertRun(b, loc, run, elementType), buffer, indices,
+        b, loc, convertFloat(b, loc, run, elementType), buffer, indices,
         /*nontemporal=*/false,
         llvm::MaybeAlign(width * elementBytes(elementType)));
     return;
