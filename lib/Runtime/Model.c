@@ -374,80 +374,102 @@ static int parse_counts(json_parser *p, const char *tensor, const char *field,
 
 static unsigned dtype_bytes(int dtype) { return dtype == DTYPE_F32 ? 4 : 2; }
 
-/* Parses one tensor's {"dtype", "shape", "data_offsets"} object. */
-static int parse_tensor(json_parser *p, tensor_entry *t) {
-  int have_dtype = 0, have_shape = 0, have_offsets = 0;
+/* Parses one member of an object, after its key and ':'; takes ownership of
+ * `key` (frees or keeps it). Non-zero on an error. */
+typedef int (*member_parser)(json_parser *p, char *key, void *state);
+
+/* Parses an object, handing each member to parse_member. */
+static int parse_object(json_parser *p, member_parser parse_member,
+                        void *state) {
   if (expect(p, '{'))
     return 1;
   if (peek(p, '}')) {
     ++p->at;
-  } else {
-    for (;;) {
-      char *field = NULL;
-      if (parse_string(p, &field) || expect(p, ':')) {
-        free(field);
-        return 1;
-      }
-      int status = 0;
-      if (strcmp(field, "dtype") == 0) {
-        char *dtype = NULL;
-        skip_space(p);
-        if (p->at >= p->end || *p->at != '"')
-          status = fail(p->error, "tensor '%s': 'dtype' is not a string",
-                        t->name);
-        else if (!(status = parse_string(p, &dtype))) {
-          if (strcmp(dtype, "F32") == 0)
-            t->dtype = DTYPE_F32;
-          else if (strcmp(dtype, "F16") == 0)
-            t->dtype = DTYPE_F16;
-          else if (strcmp(dtype, "BF16") == 0)
-            t->dtype = DTYPE_BF16;
-          else
-            status = fail(p->error,
-                          "tensor '%s': dtype '%s' is not supported; "
-                          "expected F32, F16 or BF16",
-                          t->name, dtype);
-          have_dtype = 1;
-        }
-        free(dtype);
-      } else if (strcmp(field, "shape") == 0) {
-        uint64_t dims[TFM_RT_MAX_RANK];
-        status = parse_counts(p, t->name, "shape", dims, TFM_RT_MAX_RANK,
-                              &t->rank);
-        for (int64_t i = 0; !status && i < t->rank; ++i)
-          t->shape[i] = (int64_t)dims[i];
-        have_shape = 1;
-      } else if (strcmp(field, "data_offsets") == 0) {
-        uint64_t offsets[2];
-        int64_t count = 0;
-        status = parse_counts(p, t->name, "data_offsets", offsets, 2, &count);
-        if (!status && count != 2)
-          status = fail(p->error,
-                        "tensor '%s': 'data_offsets' must be two integers",
-                        t->name);
-        if (!status) {
-          t->begin = offsets[0];
-          t->end = offsets[1];
-        }
-        have_offsets = 1;
-      } else {
-        status = skip_value(p, 2);
-      }
-      free(field);
-      if (status)
-        return 1;
-      if (peek(p, ',')) {
-        ++p->at;
-        continue;
-      }
-      if (expect(p, '}'))
-        return 1;
-      break;
-    }
+    return 0;
   }
-  if (!have_dtype || !have_shape || !have_offsets)
+  for (;;) {
+    char *key = NULL;
+    if (parse_string(p, &key) || expect(p, ':')) {
+      free(key);
+      return 1;
+    }
+    if (parse_member(p, key, state))
+      return 1;
+    if (peek(p, ',')) {
+      ++p->at;
+      continue;
+    }
+    return expect(p, '}');
+  }
+}
+
+typedef struct {
+  tensor_entry *t;
+  int have_dtype, have_shape, have_offsets;
+} tensor_fields;
+
+/* Parses the "dtype", "shape" or "data_offsets" member of a tensor. */
+static int parse_tensor_field(json_parser *p, char *field, void *state) {
+  tensor_fields *fields = state;
+  tensor_entry *t = fields->t;
+  int status = 0;
+  if (strcmp(field, "dtype") == 0) {
+    char *dtype = NULL;
+    skip_space(p);
+    if (p->at >= p->end || *p->at != '"')
+      status = fail(p->error, "tensor '%s': 'dtype' is not a string", t->name);
+    else if (!(status = parse_string(p, &dtype))) {
+      if (strcmp(dtype, "F32") == 0)
+        t->dtype = DTYPE_F32;
+      else if (strcmp(dtype, "F16") == 0)
+        t->dtype = DTYPE_F16;
+      else if (strcmp(dtype, "BF16") == 0)
+        t->dtype = DTYPE_BF16;
+      else
+        status = fail(p->error,
+                      "tensor '%s': dtype '%s' is not supported; "
+                      "expected F32, F16 or BF16",
+                      t->name, dtype);
+      fields->have_dtype = 1;
+    }
+    free(dtype);
+  } else if (strcmp(field, "shape") == 0) {
+    uint64_t dims[TFM_RT_MAX_RANK];
+    status =
+        parse_counts(p, t->name, "shape", dims, TFM_RT_MAX_RANK, &t->rank);
+    for (int64_t i = 0; !status && i < t->rank; ++i)
+      t->shape[i] = (int64_t)dims[i];
+    fields->have_shape = 1;
+  } else if (strcmp(field, "data_offsets") == 0) {
+    uint64_t offsets[2];
+    int64_t count = 0;
+    status = parse_counts(p, t->name, "data_offsets", offsets, 2, &count);
+    if (!status && count != 2)
+      status = fail(p->error,
+                    "tensor '%s': 'data_offsets' must be two integers",
+                    t->name);
+    if (!status) {
+      t->begin = offsets[0];
+      t->end = offsets[1];
+    }
+    fields->have_offsets = 1;
+  } else {
+    status = skip_value(p, 2);
+  }
+  free(field);
+  return status;
+}
+
+/* Parses one tensor's {"dtype", "shape", "data_offsets"} object. */
+static int parse_tensor(json_parser *p, tensor_entry *t) {
+  tensor_fields fields = {t, 0, 0, 0};
+  if (parse_object(p, parse_tensor_field, &fields))
+    return 1;
+  if (!fields.have_dtype || !fields.have_shape || !fields.have_offsets)
     return fail(p->error, "tensor '%s': '%s' is missing", t->name,
-                !have_dtype ? "dtype" : !have_shape ? "shape" : "data_offsets");
+                !fields.have_dtype   ? "dtype"
+                : !fields.have_shape ? "shape"
+                                     : "data_offsets");
   return 0;
 }
 
@@ -462,49 +484,40 @@ static void free_table(tensor_table *table) {
   free(table->entries);
 }
 
-static int parse_header(json_parser *p, tensor_table *table) {
-  int64_t capacity = 0;
-  if (expect(p, '{'))
-    return 1;
-  if (peek(p, '}')) {
-    ++p->at;
-  } else {
-    for (;;) {
-      char *name = NULL;
-      if (parse_string(p, &name) || expect(p, ':')) {
-        free(name);
-        return 1;
-      }
-      if (strcmp(name, "__metadata__") == 0) {
-        free(name);
-        if (skip_value(p, 1))
-          return 1;
-      } else {
-        if (table->count == capacity) {
-          capacity = capacity ? 2 * capacity : 64;
-          tensor_entry *grown =
-              realloc(table->entries, (size_t)capacity * sizeof *grown);
-          if (!grown) {
-            free(name);
-            return fail(p->error, "out of memory reading the header");
-          }
-          table->entries = grown;
-        }
-        tensor_entry *t = &table->entries[table->count++];
-        memset(t, 0, sizeof *t);
-        t->name = name;
-        if (parse_tensor(p, t))
-          return 1;
-      }
-      if (peek(p, ',')) {
-        ++p->at;
-        continue;
-      }
-      if (expect(p, '}'))
-        return 1;
-      break;
-    }
+typedef struct {
+  tensor_table *table;
+  int64_t capacity;
+} table_builder;
+
+/* Parses a header member: a tensor, added to the table, or the skipped
+ * "__metadata__". */
+static int parse_header_member(json_parser *p, char *name, void *state) {
+  table_builder *builder = state;
+  tensor_table *table = builder->table;
+  if (strcmp(name, "__metadata__") == 0) {
+    free(name);
+    return skip_value(p, 1);
   }
+  if (table->count == builder->capacity) {
+    builder->capacity = builder->capacity ? 2 * builder->capacity : 64;
+    tensor_entry *grown =
+        realloc(table->entries, (size_t)builder->capacity * sizeof *grown);
+    if (!grown) {
+      free(name);
+      return fail(p->error, "out of memory reading the header");
+    }
+    table->entries = grown;
+  }
+  tensor_entry *t = &table->entries[table->count++];
+  memset(t, 0, sizeof *t);
+  t->name = name;
+  return parse_tensor(p, t);
+}
+
+static int parse_header(json_parser *p, tensor_table *table) {
+  table_builder builder = {table, 0};
+  if (parse_object(p, parse_header_member, &builder))
+    return 1;
   skip_space(p);
   if (p->at != p->end)
     return json_fail(p, "trailing characters after the object");
