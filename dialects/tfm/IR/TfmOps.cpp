@@ -55,17 +55,23 @@ static LogicalResult expectDim(Operation *op, Value value, StringRef name,
                            << ", got " << formatSize(actual);
 }
 
-/// Checks a per-channel vector operand is `[size]`.
-static LogicalResult expectVector(Operation *op, Value value, StringRef name,
-                                  int64_t size, StringRef what) {
+/// Checks an operand, when present, can have shape `shape`; `layout` says
+/// what its dims are.
+static LogicalResult expectShape(Operation *op, Value value, StringRef name,
+                                 ArrayRef<int64_t> shape, StringRef layout) {
   if (!value)
     return success();
   auto type = tensorTypeOf(value);
-  if (type.getRank() != 1 || !compatible(type.getDimSize(0), size))
-    return op->emitOpError()
-           << "expected " << name << " of shape [" << formatSize(size)
-           << "] (" << what << "), got " << type;
-  return success();
+  if (type.getRank() == static_cast<int64_t>(shape.size()) &&
+      llvm::all_of(llvm::zip_equal(type.getShape(), shape), [](auto sizes) {
+        return compatible(std::get<0>(sizes), std::get<1>(sizes));
+      }))
+    return success();
+  InFlightDiagnostic error = op->emitOpError()
+                             << "expected " << name << " of shape [";
+  llvm::interleaveComma(shape, error,
+                        [&](int64_t size) { error << formatSize(size); });
+  return error << "] (" << layout << "), got " << type;
 }
 
 /// Checks all present float operands share the element type of the first.
@@ -96,6 +102,18 @@ static std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
 static LogicalResult axisError(Operation *op, int64_t axis, int64_t rank) {
   return op->emitOpError() << "expected axis in [" << -rank << ", " << rank
                            << "), got " << axis;
+}
+
+/// normalizeAxis for the shape inference of op `opName`, reporting an axis
+/// out of range at `loc`.
+static std::optional<int64_t> inferAxis(std::optional<Location> loc,
+                                        StringRef opName, int64_t axis,
+                                        int64_t rank) {
+  std::optional<int64_t> normalized = normalizeAxis(axis, rank);
+  if (!normalized)
+    (void)emitOptionalError(loc, "'", opName, "' op expected axis in [", -rank,
+                            ", ", rank, "), got ", axis);
+  return normalized;
 }
 
 /// The adaptor `inferReturnTypes` should have been given. While an op is
@@ -193,7 +211,7 @@ LogicalResult LinearOp::verify() {
                               "gated linear ([gate; up]), got "
                            << rows;
   }
-  if (failed(expectVector(*this, getBias(), "bias", rows, "weight rows")))
+  if (failed(expectShape(*this, getBias(), "bias", {rows}, "weight rows")))
     return failure();
   if (getResidual() && getResidual().getType() != getResult().getType())
     return emitOpError() << "expected residual of type "
@@ -220,10 +238,10 @@ LogicalResult NormOp::verify() {
   if (getKind() == NormKind::affine && !getScale())
     return emitOpError("expected a scale operand for an affine norm");
   int64_t channels = getInput().getType().getDimSize(getNormalizedAxis());
-  if (failed(expectVector(*this, getScale(), "scale", channels,
-                          "the normalized axis")) ||
-      failed(expectVector(*this, getShift(), "shift", channels,
-                          "the normalized axis")))
+  if (failed(expectShape(*this, getScale(), "scale", {channels},
+                         "the normalized axis")) ||
+      failed(expectShape(*this, getShift(), "shift", {channels},
+                         "the normalized axis")))
     return failure();
   return expectSameElementType(*this, {getInput(), getScale(), getShift()},
                                {"input", "scale", "shift"});
@@ -285,19 +303,6 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *context,
   return success();
 }
 
-/// Checks a `[buckets, H]` table operand of a T5-bucketed attention.
-static LogicalResult verifyBucketTable(AttentionOp op, Value table,
-                                       StringRef name, int64_t buckets,
-                                       int64_t heads) {
-  auto type = tensorTypeOf(table);
-  if (type.getRank() != 2 || !compatible(type.getDimSize(0), buckets) ||
-      !compatible(type.getDimSize(1), heads))
-    return op.emitOpError() << "expected " << name << " table of shape ["
-                            << buckets << ", " << formatSize(heads)
-                            << "] ([buckets, query heads]), got " << type;
-  return success();
-}
-
 LogicalResult AttentionOp::verify() {
   if (failed(expectRank(*this, getKey(), "key", 4, "[B, Hk, Lk, d]")))
     return failure();
@@ -340,8 +345,9 @@ LogicalResult AttentionOp::verify() {
                             "...> or <explicit>, got <"
                          << stringifyPosBiasKind(posBias) << ">";
   if (posBias == PosBiasKind::t5 &&
-      failed(verifyBucketTable(*this, getBias(), "bias",
-                               getPosBias()->getBuckets(), q[1])))
+      failed(expectShape(*this, getBias(), "bias table",
+                         {getPosBias()->getBuckets(), q[1]},
+                         "[buckets, query heads]")))
     return failure();
   if (posBias == PosBiasKind::explicit_bias) {
     auto bias = tensorTypeOf(getBias());
@@ -359,15 +365,13 @@ LogicalResult AttentionOp::verify() {
     if (posBias != PosBiasKind::t5)
       return emitOpError("expected pos_bias <t5 ...> with a mult operand "
                          "(URPE shares the T5 buckets)");
-    if (failed(verifyBucketTable(*this, getMult(), "mult",
-                                 getPosBias()->getBuckets(), q[1])))
+    if (failed(expectShape(*this, getMult(), "mult table",
+                           {getPosBias()->getBuckets(), q[1]},
+                           "[buckets, query heads]")))
       return failure();
   }
-  if (getKvLen() &&
-      (tensorTypeOf(getKvLen()).getRank() != 1 ||
-       !compatible(tensorTypeOf(getKvLen()).getDimSize(0), q[0])))
-    return emitOpError() << "expected kv_len of shape [" << formatSize(q[0])
-                         << "] (the batch), got " << getKvLen().getType();
+  if (failed(expectShape(*this, getKvLen(), "kv_len", {q[0]}, "the batch")))
+    return failure();
   return expectSameElementType(
       *this, {getQuery(), getKey(), getValue(), getBias(), getMult()},
       {"query", "key", "value", "bias", "mult"});
@@ -458,14 +462,11 @@ LogicalResult LinearAttentionOp::verify() {
                          << static_cast<int64_t>(*getChunk());
   LinearAttentionImpl impl = getImpl();
   if (getToeplitz()) {
-    auto c = getToeplitz().getType();
     int64_t taps = ShapedType::isDynamic(q[2]) ? ShapedType::kDynamic
                                                : 2 * q[2] - 1;
-    if (c.getRank() != 2 || !compatible(c.getDimSize(0), q[1]) ||
-        !compatible(c.getDimSize(1), taps))
-      return emitOpError() << "expected toeplitz coefficients of shape ["
-                           << formatSize(q[1]) << ", " << formatSize(taps)
-                           << "] ([H, 2L - 1]), got " << c;
+    if (failed(expectShape(*this, getToeplitz(), "toeplitz coefficients",
+                           {q[1], taps}, "[H, 2L - 1]")))
+      return failure();
     if (impl == LinearAttentionImpl::chunked)
       return emitOpError("expected impl 'fft', 'direct' or 'auto' with "
                          "toeplitz coefficients, got 'chunked'");
@@ -540,8 +541,8 @@ LogicalResult DwConvOp::verify() {
   int64_t rank = getSpatialRank();
   if (failed(expectDim(*this, getWeight(), "weight", 0,
                        getInput().getType().getDimSize(1), "channels")) ||
-      failed(expectVector(*this, getBias(), "bias",
-                          getInput().getType().getDimSize(1), "channels")))
+      failed(expectShape(*this, getBias(), "bias",
+                         {getInput().getType().getDimSize(1)}, "channels")))
     return failure();
   for (auto [name, values] : {std::pair{"stride", getStride()},
                               std::pair{"dilation", getDilation()}}) {
@@ -580,12 +581,10 @@ LogicalResult RfftOp::inferReturnTypes(MLIRContext *context,
                                        SmallVectorImpl<Type> &types) {
   adaptor = completeProperties<RfftOp>(context, adaptor);
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
-  std::optional<int64_t> axis =
-      normalizeAxis(adaptor.getAxis(), input.getRank());
+  std::optional<int64_t> axis = inferAxis(loc, getOperationName(),
+                                          adaptor.getAxis(), input.getRank());
   if (!axis)
-    return emitOptionalError(loc, "'tfm.rfft' op expected axis in [",
-                             -input.getRank(), ", ", input.getRank(),
-                             "), got ", static_cast<int64_t>(adaptor.getAxis()));
+    return failure();
   int64_t n = adaptor.getN() ? static_cast<int64_t>(*adaptor.getN())
                              : input.getDimSize(*axis);
   if (!ShapedType::isDynamic(n) && n <= 0)
@@ -612,11 +611,10 @@ LogicalResult IrfftOp::inferReturnTypes(MLIRContext *context,
                                         SmallVectorImpl<Type> &types) {
   adaptor = completeProperties<IrfftOp>(context, adaptor);
   auto real = cast<RankedTensorType>(adaptor.getReal().getType());
-  std::optional<int64_t> axis = normalizeAxis(adaptor.getAxis(), real.getRank());
+  std::optional<int64_t> axis = inferAxis(loc, getOperationName(),
+                                          adaptor.getAxis(), real.getRank());
   if (!axis)
-    return emitOptionalError(loc, "'tfm.irfft' op expected axis in [",
-                             -real.getRank(), ", ", real.getRank(), "), got ",
-                             static_cast<int64_t>(adaptor.getAxis()));
+    return failure();
   if (!adaptor.getProperties().n)
     return emitOptionalError(loc, "'tfm.irfft' op requires attribute 'n'");
   auto n = static_cast<int64_t>(adaptor.getN());
@@ -672,9 +670,9 @@ LogicalResult SelectiveScanOp::verify() {
       (groups <= 0 || channels % groups != 0))
     return emitOpError() << "expected B/C groups (" << groups
                          << ") to divide the channels (" << channels << ")";
-  if (failed(expectVector(*this, getD(), "D", channels, "channels")) ||
-      failed(expectVector(*this, getDeltaBias(), "delta_bias", channels,
-                          "channels")))
+  if (failed(expectShape(*this, getD(), "D", {channels}, "channels")) ||
+      failed(expectShape(*this, getDeltaBias(), "delta_bias", {channels},
+                         "channels")))
     return failure();
   if (getZ() && getZ().getType() != getU().getType())
     return emitOpError() << "expected z of type " << getU().getType()
@@ -694,22 +692,7 @@ ConvGeometry DwConvOp::getGeometryAt(unsigned i) {
   dim.taps = getWeight().getType().getDimSize(1 + i);
   dim.stride = getStrideAt(i);
   dim.dilation = getDilationAt(i);
-  int64_t extent = dim.extent();
-  switch (getPadding()) {
-  case ConvPadding::zero:
-  case ConvPadding::circular:
-    dim.padLow = extent / 2;
-    dim.padHigh = extent - extent / 2;
-    break;
-  case ConvPadding::causal:
-    dim.padLow = extent;
-    dim.padHigh = 0;
-    break;
-  case ConvPadding::full:
-    dim.padLow = extent;
-    dim.padHigh = extent;
-    break;
-  }
+  std::tie(dim.padLow, dim.padHigh) = convPadding(getPadding(), dim.extent());
   return dim;
 }
 
