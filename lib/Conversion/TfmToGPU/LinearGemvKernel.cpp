@@ -31,28 +31,16 @@ struct GemvTiling {
 };
 using T = GemvTiling;
 
-class GemvKernelBuilder {
+class GemvKernelBuilder : LinearKernelBuilderBase {
 public:
   GemvKernelBuilder(OpBuilder &b, Location loc, gpu::GPUFuncOp func,
                     const LinearSpec &spec)
-      : b(b), loc(loc), spec(spec),
-        operands(LinearOperands::fromArguments(b, loc, func, spec)),
+      : LinearKernelBuilderBase(b, loc, func, spec),
         elementType(cast<MemRefType>(spec.inputType).getElementType()) {}
 
   void build();
 
 private:
-  Value c32(int64_t v) { return i32Constant(b, loc, v); }
-  Value add(Value l, Value r) { return arith::AddIOp::create(b, loc, l, r); }
-  Value mul(Value l, Value r) { return arith::MulIOp::create(b, loc, l, r); }
-  Value ult(Value l, Value r) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, l, r);
-  }
-  Value rowPointer(Value matrix, Value row) {
-    Value start = arith::MulIOp::create(b, loc, toI64(b, loc, row),
-                                        toI64(b, loc, operands.depth));
-    return elementPointer(b, loc, matrix, elementType, start);
-  }
   /// The chunk at element `offset` of `row` (vector<8 x element>; zeros
   /// unless `valid`).
   Value loadChunk(Value row, Value offset, Value valid);
@@ -60,10 +48,6 @@ private:
   /// half the registers of f32.
   SmallVector<Value> widen(Value chunk);
 
-  OpBuilder &b;
-  Location loc;
-  const LinearSpec &spec;
-  LinearOperands operands;
   Type elementType;
 };
 } // namespace
@@ -90,8 +74,8 @@ SmallVector<Value> GemvKernelBuilder::widen(Value chunk) {
 
 void GemvKernelBuilder::build() {
   Value tid = toI32(b, loc, threadId(b, loc, gpu::Dimension::x));
-  Value lane = arith::RemUIOp::create(b, loc, tid, c32(32));
-  Value warp = arith::DivUIOp::create(b, loc, tid, c32(32));
+  Value lane = rem(tid, 32);
+  Value warp = div(tid, 32);
   Value globalWarp =
       add(mul(toI32(b, loc, blockId(b, loc, gpu::Dimension::x)), c32(T::warps)),
           warp);
@@ -104,8 +88,8 @@ void GemvKernelBuilder::build() {
   for (int64_t r = 0; r < T::rowsPerWarp; ++r) {
     auto [row, exists] = weightRowOfTileRow(b, loc, operands, firstColumn,
                                             c32(r), T::rowsPerWarp);
-    weightRows.push_back(rowPointer(
-        operands.weight, arith::SelectOp::create(b, loc, exists, row, c32(0))));
+    weightRows.push_back(
+        rowPointer(operands.weight, elementType, orZero(exists, row)));
     weightRowExists.push_back(exists);
   }
 
@@ -129,9 +113,7 @@ void GemvKernelBuilder::build() {
               add(mul(step, c32(chunksPerStep)), add(c32(u * 32), lane));
           inside.push_back(ult(chunk, chunks));
           offsets.push_back(toI64(
-              b, loc,
-              mul(arith::SelectOp::create(b, loc, inside[u], chunk, c32(0)),
-                  c32(T::chunkElements))));
+              b, loc, mul(orZero(inside[u], chunk), c32(T::chunkElements))));
           weights.emplace_back();
           for (int64_t r = 0; r < T::rowsPerWarp; ++r)
             weights[u].push_back(loadChunk(
@@ -149,7 +131,7 @@ void GemvKernelBuilder::build() {
           {
             OpBuilder::InsertionGuard guard(b);
             b.setInsertionPointToStart(ifRow.thenBlock());
-            Value xRow = rowPointer(operands.input, c32(m));
+            Value xRow = rowPointer(operands.input, elementType, c32(m));
             SmallVector<Value> xChunks;
             for (int64_t u = 0; u < T::unroll; ++u)
               xChunks.push_back(loadChunk(xRow, offsets[u], inside[u]));

@@ -49,6 +49,51 @@ LinearOperands LinearOperands::fromArguments(OpBuilder &b, Location loc,
   return operands;
 }
 
+LinearKernelBuilderBase::LinearKernelBuilderBase(OpBuilder &b, Location loc,
+                                                 gpu::GPUFuncOp func,
+                                                 const LinearSpec &spec)
+    : b(b), loc(loc), spec(spec),
+      operands(LinearOperands::fromArguments(b, loc, func, spec)) {}
+
+Value LinearKernelBuilderBase::c32(int64_t value) {
+  return i32Constant(b, loc, value);
+}
+
+Value LinearKernelBuilderBase::add(Value l, Value r) {
+  return arith::AddIOp::create(b, loc, l, r);
+}
+
+Value LinearKernelBuilderBase::mul(Value l, Value r) {
+  return arith::MulIOp::create(b, loc, l, r);
+}
+
+Value LinearKernelBuilderBase::div(Value l, int64_t r) {
+  return arith::DivUIOp::create(b, loc, l, c32(r));
+}
+
+Value LinearKernelBuilderBase::rem(Value l, int64_t r) {
+  return arith::RemUIOp::create(b, loc, l, c32(r));
+}
+
+Value LinearKernelBuilderBase::ult(Value l, Value r) {
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, l, r);
+}
+
+Value LinearKernelBuilderBase::orZero(Value condition, Value value) {
+  return arith::SelectOp::create(b, loc, condition, value, c32(0));
+}
+
+Value LinearKernelBuilderBase::inDepth(Value rowExists, Value k) {
+  return arith::AndIOp::create(b, loc, rowExists, ult(k, operands.depth));
+}
+
+Value LinearKernelBuilderBase::rowPointer(Value base, Type elementType,
+                                          Value row) {
+  Value start = arith::MulIOp::create(b, loc, toI64(b, loc, row),
+                                      toI64(b, loc, operands.depth));
+  return elementPointer(b, loc, base, elementType, start);
+}
+
 Value gpu_lowering::i32Constant(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIntOp::create(b, loc, b.getI32Type(), value);
 }

@@ -104,6 +104,32 @@ Value sharedBasePointer(OpBuilder &b, Location loc, gpu::GPUFuncOp func);
 Value elementPointer(OpBuilder &b, Location loc, Value base, Type elementType,
                      Value offset);
 
+/// What the kernel builders share: the operands, i32 index arithmetic, and
+/// the guards of loads along rows of K elements.
+class LinearKernelBuilderBase {
+protected:
+  LinearKernelBuilderBase(OpBuilder &b, Location loc, gpu::GPUFuncOp func,
+                          const LinearSpec &spec);
+
+  Value c32(int64_t value);
+  Value add(Value l, Value r);
+  Value mul(Value l, Value r);
+  Value div(Value l, int64_t r);
+  Value rem(Value l, int64_t r);
+  Value ult(Value l, Value r);
+  /// `value` where `condition` holds, else 0 (an index safe to read at).
+  Value orZero(Value condition, Value value);
+  /// Whether element `k` of a row exists: the row does and k < K.
+  Value inDepth(Value rowExists, Value k);
+  /// The start of row `row` of the K-contiguous matrix at `base`.
+  Value rowPointer(Value base, Type elementType, Value row);
+
+  OpBuilder &b;
+  Location loc;
+  const LinearSpec &spec;
+  LinearOperands operands;
+};
+
 /// The weight row that tile row `tileRow` of a block whose output columns
 /// start at `firstColumn` stages, and whether that row exists. Without a
 /// gate, tile row j is weight row firstColumn + j. With a gate, each group

@@ -86,12 +86,11 @@ static bool asyncCopiesApply(const LinearSpec &spec) {
 }
 
 /// Builds the kernel body; one instance per kernel.
-class MmaKernelBuilder {
+class MmaKernelBuilder : LinearKernelBuilderBase {
 public:
   MmaKernelBuilder(OpBuilder &b, Location loc, gpu::GPUFuncOp func,
                    const LinearSpec &spec, const MmaTiling &t)
-      : b(b), loc(loc), spec(spec), t(t),
-        operands(LinearOperands::fromArguments(b, loc, func, spec)),
+      : LinearKernelBuilderBase(b, loc, func, spec), t(t),
         elementType(cast<MemRefType>(spec.inputType).getElementType()),
         asyncCopies(asyncCopiesApply(spec)) {
     shared = basePointer(
@@ -110,18 +109,6 @@ private:
     Value rowPointer, rowExists, kInStage, sharedOffset;
   };
 
-  Value c32(int64_t v) { return i32Constant(b, loc, v); }
-  Value add(Value l, Value r) { return arith::AddIOp::create(b, loc, l, r); }
-  Value mul(Value l, Value r) { return arith::MulIOp::create(b, loc, l, r); }
-  Value div(Value l, int64_t r) {
-    return arith::DivUIOp::create(b, loc, l, c32(r));
-  }
-  Value rem(Value l, int64_t r) {
-    return arith::RemUIOp::create(b, loc, l, c32(r));
-  }
-  Value ult(Value l, Value r) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, l, r);
-  }
   Value sharedAt(Value byteOffset) {
     return elementPointer(b, loc, shared, b.getI8Type(), byteOffset);
   }
@@ -146,11 +133,7 @@ private:
     return (mi * t.nTiles() + ni) * 4 + r;
   }
 
-  OpBuilder &b;
-  Location loc;
-  const LinearSpec &spec;
   const MmaTiling &t;
-  LinearOperands operands;
   Type elementType;
   bool asyncCopies;
   Value shared;
@@ -176,10 +159,7 @@ MmaKernelBuilder::planCopies(int64_t tileRows, Value matrix, bool isWeight) {
                              : std::pair<Value, Value>{
                                    add(firstRow, tileRow),
                                    ult(add(firstRow, tileRow), operands.rows)};
-    Value clamped = arith::SelectOp::create(b, loc, exists, row, c32(0));
-    Value rowStart = arith::MulIOp::create(b, loc, toI64(b, loc, clamped),
-                                           toI64(b, loc, operands.depth));
-    copies.push_back({elementPointer(b, loc, matrix, elementType, rowStart),
+    copies.push_back({rowPointer(matrix, elementType, orZero(exists, row)),
                       exists, mul(chunk, c32(8)),
                       swizzledOffset(tileRow, chunk)});
   }
@@ -195,10 +175,9 @@ void MmaKernelBuilder::issueCopies(ArrayRef<ChunkCopy> copies, Type type,
     if (asyncCopies) {
       // K is a multiple of 8: a chunk is wholly inside K or wholly past it;
       // cp.async zero-fills the 16 bytes when it copies none.
-      Value inside =
-          arith::AndIOp::create(b, loc, copy.rowExists, ult(k, operands.depth));
+      Value inside = inDepth(copy.rowExists, k);
       Value bytes = arith::SelectOp::create(b, loc, inside, c32(16), c32(0));
-      Value kRead = arith::SelectOp::create(b, loc, inside, k, c32(0));
+      Value kRead = orZero(inside, k);
       Value source =
           elementPointer(b, loc, copy.rowPointer, type, toI64(b, loc, kRead));
       NVVM::CpAsyncOp::create(b, loc, destination, source, 16,
@@ -210,9 +189,8 @@ void MmaKernelBuilder::issueCopies(ArrayRef<ChunkCopy> copies, Type type,
     Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(type, 0.0));
     for (int64_t i = 0; i < 8; ++i) {
       Value ki = add(k, c32(i));
-      Value inside = arith::AndIOp::create(b, loc, copy.rowExists,
-                                           ult(ki, operands.depth));
-      Value kRead = arith::SelectOp::create(b, loc, inside, ki, c32(0));
+      Value inside = inDepth(copy.rowExists, ki);
+      Value kRead = orZero(inside, ki);
       Value loaded = LLVM::LoadOp::create(
           b, loc, type,
           elementPointer(b, loc, copy.rowPointer, type, toI64(b, loc, kRead)),

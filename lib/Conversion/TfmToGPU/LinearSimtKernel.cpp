@@ -43,12 +43,11 @@ struct SimtTiling {
 
 using T = SimtTiling;
 
-class SimtKernelBuilder {
+class SimtKernelBuilder : LinearKernelBuilderBase {
 public:
   SimtKernelBuilder(OpBuilder &b, Location loc, gpu::GPUFuncOp func,
                     const LinearSpec &spec)
-      : b(b), loc(loc), spec(spec),
-        operands(LinearOperands::fromArguments(b, loc, func, spec)) {
+      : LinearKernelBuilderBase(b, loc, func, spec) {
     shared = sharedBasePointer(b, loc, func);
   }
 
@@ -62,18 +61,6 @@ private:
     bool vectorized; ///< one 16-byte load (f32 storage, K % 4 == 0)
   };
 
-  Value c32(int64_t v) { return i32Constant(b, loc, v); }
-  Value add(Value l, Value r) { return arith::AddIOp::create(b, loc, l, r); }
-  Value mul(Value l, Value r) { return arith::MulIOp::create(b, loc, l, r); }
-  Value div(Value l, int64_t r) {
-    return arith::DivUIOp::create(b, loc, l, c32(r));
-  }
-  Value rem(Value l, int64_t r) {
-    return arith::RemUIOp::create(b, loc, l, c32(r));
-  }
-  Value ult(Value l, Value r) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, l, r);
-  }
   Value sharedFloat(Value floatOffset) {
     return elementPointer(b, loc, shared, b.getF32Type(), floatOffset);
   }
@@ -85,10 +72,6 @@ private:
                        int64_t stride, Value tileRow);
   SmallVector<Value> multiply(Value buffer, ValueRange acc);
 
-  OpBuilder &b;
-  Location loc;
-  const LinearSpec &spec;
-  LinearOperands operands;
   Value shared;
   Value tx, ty, kInTile;
 };
@@ -102,11 +85,8 @@ SimtKernelBuilder::RowLoad SimtKernelBuilder::planLoad(Value matrix,
   int64_t depth = spec.staticDepth();
   bool vectorized = elementType.isF32() && !ShapedType::isDynamic(depth) &&
                     depth % T::loadsPerThread == 0;
-  Value clamped = arith::SelectOp::create(b, loc, exists, row, c32(0));
-  Value rowStart = arith::MulIOp::create(b, loc, toI64(b, loc, clamped),
-                                         toI64(b, loc, operands.depth));
-  return {elementPointer(b, loc, matrix, elementType, rowStart), exists,
-          tileRow, elementType, vectorized};
+  return {rowPointer(matrix, elementType, orZero(exists, row)), exists, tileRow,
+          elementType, vectorized};
 }
 
 SmallVector<Value> SimtKernelBuilder::load(const RowLoad &plan, Value kTile) {
@@ -122,9 +102,8 @@ SmallVector<Value> SimtKernelBuilder::load(const RowLoad &plan, Value kTile) {
   SmallVector<Value> values;
   if (plan.vectorized) {
     // K % 4 == 0: the run is wholly inside K or wholly past it.
-    Value inside =
-        arith::AndIOp::create(b, loc, plan.rowExists, ult(k, operands.depth));
-    Value kRead = arith::SelectOp::create(b, loc, inside, k, c32(0));
+    Value inside = inDepth(plan.rowExists, k);
+    Value kRead = orZero(inside, k);
     Value run = loadAt(kRead, VectorType::get({4}, b.getF32Type()), 16);
     for (int64_t i = 0; i < 4; ++i) {
       Value element = LLVM::ExtractElementOp::create(b, loc, run, c32(i));
@@ -134,9 +113,8 @@ SmallVector<Value> SimtKernelBuilder::load(const RowLoad &plan, Value kTile) {
   }
   for (int64_t i = 0; i < 4; ++i) {
     Value ki = add(k, c32(i));
-    Value inside =
-        arith::AndIOp::create(b, loc, plan.rowExists, ult(ki, operands.depth));
-    Value kRead = arith::SelectOp::create(b, loc, inside, ki, c32(0));
+    Value inside = inDepth(plan.rowExists, ki);
+    Value kRead = orZero(inside, ki);
     Value element =
         convertFloat(b, loc,
                      loadAt(kRead, plan.elementType,
