@@ -14,8 +14,6 @@
 //===----------------------------------------------------------------------===//
 #include "Importers.h"
 
-#include "llvm/Support/FormatVariadic.h"
-
 #include <cmath>
 
 using namespace mlir;
@@ -23,7 +21,7 @@ using namespace mlir::tfm;
 
 namespace {
 struct BertConfig {
-  int64_t vocab, width, layers, heads, intermediate, positions, types;
+  int64_t vocab, width, layers, heads, headDim, intermediate, positions, types;
   double eps;
   ActivationKind act;
 };
@@ -48,10 +46,8 @@ static std::optional<BertConfig> readConfig(ConfigReader &config) {
                     "\" is not supported; expected \"absolute\"");
   requireFlag(config, "is_decoder", false);
   requireFlag(config, "add_cross_attention", false);
-  if (!config.failed() && c.width % c.heads != 0)
-    config.fail("num_attention_heads",
-                llvm::formatv("{0} heads do not divide hidden_size {1}",
-                              c.heads, c.width));
+  c.headDim = splitWidthIntoHeads(config, "num_attention_heads", c.heads,
+                                  "hidden_size", c.width);
   if (config.failed())
     return std::nullopt;
   return c;
@@ -68,14 +64,13 @@ static Value buildLayer(GraphBuilder &g, LayerLoop &layer,
     return layer.norm(NormKind::layer, input, name, c.width, c.eps);
   };
 
-  int64_t headDim = c.width / c.heads;
   auto heads = [&](llvm::StringRef name) {
-    return g.splitHeads(dense(x, name, c.width, c.width), c.heads, headDim);
+    return g.splitHeads(dense(x, name, c.width, c.width), c.heads, c.headDim);
   };
   Value attention =
       g.attention(heads("attention.self.query"), heads("attention.self.key"),
                   heads("attention.self.value"),
-                  1.0 / std::sqrt(double(headDim)), MaskAttr());
+                  1.0 / std::sqrt(double(c.headDim)), MaskAttr());
   Value h =
       layerNorm(g.add(x, dense(g.mergeHeads(attention),
                                "attention.output.dense", c.width, c.width)),

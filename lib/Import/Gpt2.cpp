@@ -12,8 +12,6 @@
 //===----------------------------------------------------------------------===//
 #include "Importers.h"
 
-#include "llvm/Support/FormatVariadic.h"
-
 #include <cmath>
 
 using namespace mlir;
@@ -21,7 +19,7 @@ using namespace mlir::tfm;
 
 namespace {
 struct Gpt2Config {
-  int64_t vocab, width, layers, heads, positions, inner;
+  int64_t vocab, width, layers, heads, headDim, positions, inner;
   double eps;
   bool tied, scaleByHeadDim;
   ActivationKind act;
@@ -42,9 +40,7 @@ static std::optional<Gpt2Config> readConfig(ConfigReader &config) {
   c.act = readActivation(config, "activation_function", "gelu_new");
   requireFlag(config, "scale_attn_by_inverse_layer_idx", false);
   requireFlag(config, "add_cross_attention", false);
-  if (!config.failed() && c.width % c.heads != 0)
-    config.fail("n_head", llvm::formatv("{0} heads do not divide n_embd {1}",
-                                        c.heads, c.width));
+  c.headDim = splitWidthIntoHeads(config, "n_head", c.heads, "n_embd", c.width);
   if (config.failed())
     return std::nullopt;
   return c;
@@ -60,14 +56,16 @@ static Value buildLayer(GraphBuilder &g, LayerLoop &layer,
                        /*transposed=*/true);
   };
 
-  int64_t headDim = c.width / c.heads;
   Value qkv = conv1d(layer.norm(NormKind::layer, x, "ln_1", c.width, c.eps),
                      "attn.c_attn", 3 * c.width, c.width);
-  Value q = g.splitHeads(g.sliceLast(qkv, 0, c.width), c.heads, headDim);
-  Value k = g.splitHeads(g.sliceLast(qkv, c.width, c.width), c.heads, headDim);
-  Value v =
-      g.splitHeads(g.sliceLast(qkv, 2 * c.width, c.width), c.heads, headDim);
-  double scale = c.scaleByHeadDim ? 1.0 / std::sqrt(double(headDim)) : 1.0;
+  auto heads = [&](int64_t part) {
+    return g.splitHeads(g.sliceLast(qkv, part * c.width, c.width), c.heads,
+                        c.headDim);
+  };
+  Value q = heads(0);
+  Value k = heads(1);
+  Value v = heads(2);
+  double scale = c.scaleByHeadDim ? 1.0 / std::sqrt(double(c.headDim)) : 1.0;
   Value attention = g.attention(q, k, v, scale, g.causalMask());
   Value h = g.add(
       x, conv1d(g.mergeHeads(attention), "attn.c_proj", c.width, c.width));

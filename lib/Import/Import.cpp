@@ -37,6 +37,32 @@ void tfm::requireFlag(ConfigReader &config, llvm::StringRef key,
     config.fail(key, llvm::formatv("{0} is not supported", !expected));
 }
 
+int64_t tfm::splitWidthIntoHeads(ConfigReader &config, llvm::StringRef headsKey,
+                                 int64_t heads, llvm::StringRef widthKey,
+                                 int64_t width) {
+  if (config.failed())
+    return 0;
+  if (width % heads != 0) {
+    config.fail(headsKey, llvm::formatv("{0} heads do not divide {1} {2}",
+                                        heads, widthKey, width));
+    return 0;
+  }
+  return width / heads;
+}
+
+int64_t tfm::readHeadDim(ConfigReader &config, const HeadKeys &keys,
+                         int64_t heads, int64_t kvHeads, int64_t width) {
+  int64_t headDim =
+      config.has("head_dim")
+          ? config.integer("head_dim")
+          : splitWidthIntoHeads(config, keys.heads, heads, keys.width, width);
+  if (heads % kvHeads != 0)
+    config.fail(keys.kvHeads,
+                llvm::formatv("{0} key/value heads do not divide {1} {2}",
+                              kvHeads, keys.heads, heads));
+  return headDim;
+}
+
 static constexpr llvm::StringLiteral kArchitectures =
     "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, "
     "GPT2LMHeadModel, BertModel, MambaForCausalLM";

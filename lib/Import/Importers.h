@@ -44,6 +44,23 @@ ActivationKind readActivation(ConfigReader &config, llvm::StringRef key,
 /// that changes the model's semantics and is not supported.
 void requireFlag(ConfigReader &config, llvm::StringRef key, bool expected);
 
+/// The head dim of `heads` heads (read from `headsKey`) splitting the model
+/// width (read from `widthKey`), which they must divide; 0 after a problem.
+int64_t splitWidthIntoHeads(ConfigReader &config, llvm::StringRef headsKey,
+                            int64_t heads, llvm::StringRef widthKey,
+                            int64_t width);
+
+/// The config keys of grouped-query attention's sizes, for problems.
+struct HeadKeys {
+  llvm::StringRef heads, kvHeads, width;
+};
+
+/// The head dim of grouped-query attention: `head_dim` when present, else
+/// splitWidthIntoHeads; also requires the key/value heads to divide the
+/// query heads.
+int64_t readHeadDim(ConfigReader &config, const HeadKeys &keys, int64_t heads,
+                    int64_t kvHeads, int64_t width);
+
 } // namespace mlir::tfm
 
 #endif // TFMC_LIB_IMPORT_IMPORTERS_H

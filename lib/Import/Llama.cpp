@@ -109,20 +109,9 @@ static std::optional<LlamaConfig> readConfig(ConfigReader &config,
   if (config.failed())
     return std::nullopt;
 
-  if (config.has("head_dim")) {
-    c.headDim = config.integer("head_dim");
-  } else if (c.hidden % c.heads != 0) {
-    config.fail("num_attention_heads",
-                llvm::formatv("{0} heads do not divide hidden_size {1}",
-                              c.heads, c.hidden));
-  } else {
-    c.headDim = c.hidden / c.heads;
-  }
-  if (c.heads % c.kvHeads != 0)
-    config.fail("num_key_value_heads",
-                llvm::formatv("{0} key/value heads do not divide "
-                              "num_attention_heads {1}",
-                              c.kvHeads, c.heads));
+  c.headDim = readHeadDim(
+      config, {"num_attention_heads", "num_key_value_heads", "hidden_size"},
+      c.heads, c.kvHeads, c.hidden);
   if (config.failed())
     return std::nullopt;
   if (c.headDim % 2 != 0)

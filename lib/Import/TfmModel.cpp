@@ -110,18 +110,8 @@ static void readHeads(ConfigReader &config, int64_t width, MixerConfig &m) {
   m.bias = config.boolean("bias", false);
   if (config.failed())
     return;
-  if (config.has("head_dim"))
-    m.headDim = config.integer("head_dim");
-  else if (width % m.heads != 0)
-    config.fail("heads", llvm::formatv("{0} heads do not divide hidden_size "
-                                       "{1}",
-                                       m.heads, width));
-  else
-    m.headDim = width / m.heads;
-  if (m.heads % m.kvHeads != 0)
-    config.fail("kv_heads",
-                llvm::formatv("{0} key/value heads do not divide heads {1}",
-                              m.kvHeads, m.heads));
+  m.headDim = readHeadDim(config, {"heads", "kv_heads", "hidden_size"}, m.heads,
+                          m.kvHeads, width);
 }
 
 static void readMixer(ConfigReader &config, int64_t width, bool positionsKnown,
