@@ -171,23 +171,6 @@ static Value finiteMax(OpBuilder &b, Location loc, Value m) {
                                  m);
 }
 
-/// scf.for from `lb` to `ub` by `step` carrying `inits`; `body` returns the
-/// values to yield.
-static ValueRange
-buildFor(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
-         ValueRange inits,
-         function_ref<SmallVector<Value>(OpBuilder &, Location, Value iv,
-                                         ValueRange args)>
-             body) {
-  auto loop = scf::ForOp::create(
-      b, loc, lb, ub, step, inits,
-      [&](OpBuilder &nested, Location nestedLoc, Value iv, ValueRange args) {
-        scf::YieldOp::create(nested, nestedLoc,
-                             body(nested, nestedLoc, iv, args));
-      });
-  return loop.getResults();
-}
-
 /// vector<size x f32>.
 static VectorType f32Vector(OpBuilder &b, int64_t size) {
   return VectorType::get({size}, b.getF32Type());

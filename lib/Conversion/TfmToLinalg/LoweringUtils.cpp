@@ -82,6 +82,21 @@ Value tfm::constantIndex(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
 }
 
+ValueRange
+tfm::buildFor(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+              ValueRange inits,
+              function_ref<SmallVector<Value>(OpBuilder &, Location, Value iv,
+                                              ValueRange args)>
+                  body) {
+  auto loop = scf::ForOp::create(
+      b, loc, lb, ub, step, inits,
+      [&](OpBuilder &nested, Location nestedLoc, Value iv, ValueRange args) {
+        scf::YieldOp::create(nested, nestedLoc,
+                             body(nested, nestedLoc, iv, args));
+      });
+  return loop.getResults();
+}
+
 /// An f32 constant of the type of `like`: a scalar, or a splat vector.
 static Value constantLike(OpBuilder &b, Location loc, Value like,
                           double value) {

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -15,6 +16,15 @@ namespace mlir::tfm {
 /// Builds the body value of a generic from its block arguments.
 using BodyBuilder =
     function_ref<Value(OpBuilder &, Location, ValueRange blockArgs)>;
+
+/// scf.for from `lb` to `ub` by `step` carrying `inits`; `body` returns the
+/// values to yield. Returns the loop's results.
+ValueRange
+buildFor(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+         ValueRange inits,
+         function_ref<SmallVector<Value>(OpBuilder &, Location, Value iv,
+                                         ValueRange args)>
+             body);
 
 /// `tensor.empty` with the given (static or dynamic) sizes.
 Value createEmpty(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,

@@ -70,22 +70,6 @@ static Value tileSize(OpBuilder &b, Location loc, Value limit, Value start,
                                 arith::SubIOp::create(b, loc, end, start));
 }
 
-using LoopBody = function_ref<SmallVector<Value>(OpBuilder &, Location,
-                                                 Value iv, ValueRange args)>;
-
-/// scf.for from `lb` to `ub` by `step` carrying `inits`; `body` returns the
-/// values to yield.
-static ValueRange buildFor(OpBuilder &b, Location loc, Value lb, Value ub,
-                           Value step, ValueRange inits, LoopBody body) {
-  auto loop = scf::ForOp::create(
-      b, loc, lb, ub, step, inits,
-      [&](OpBuilder &nested, Location nestedLoc, Value iv, ValueRange args) {
-        scf::YieldOp::create(nested, nestedLoc,
-                             body(nested, nestedLoc, iv, args));
-      });
-  return loop.getResults();
-}
-
 namespace {
 /// The operands the loops read, and the sizes they run over.
 struct ScanInputs {
