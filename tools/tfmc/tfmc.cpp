@@ -91,6 +91,20 @@ int fail(const std::string &message) {
   return 1;
 }
 
+/// Writes the file `path` ("-": stdout) through `write`, which returns an
+/// exit code; the file is kept only when that is 0.
+int writeOutputFile(llvm::StringRef path,
+                    llvm::function_ref<int(llvm::raw_pwrite_stream &)> write) {
+  std::string errorMessage;
+  auto out = openOutputFile(path, &errorMessage);
+  if (!out)
+    return fail(errorMessage);
+  if (int status = write(out->os()))
+    return status;
+  out->keep();
+  return 0;
+}
+
 bool emitsText(Emit emit) {
   return emit == Emit::Import || emit == Emit::Tfm || emit == Emit::Linalg ||
          emit == Emit::Gpu || emit == Emit::Ptx || emit == Emit::LLVMMlir ||
@@ -371,20 +385,12 @@ int compile(const Options &options) {
 
   std::string outputPath =
       options.output.empty() ? defaultOutput(options) : options.output;
-  auto openOutput = [&]() {
-    auto out = openOutputFile(outputPath, &errorMessage);
-    if (!out)
-      fail(errorMessage);
-    return out;
-  };
-  if (options.emit == Emit::Import) {
-    auto out = openOutput();
-    if (!out)
-      return 1;
-    module->print(out->os());
-    out->keep();
+  auto printModule = [&](llvm::raw_ostream &os) {
+    module->print(os);
     return 0;
-  }
+  };
+  if (options.emit == Emit::Import)
+    return writeOutputFile(outputPath, printModule);
 
   PassManager pm(&context);
   bool cuda = options.target == Target::Cuda;
@@ -433,23 +439,14 @@ int compile(const Options &options) {
   if (failed(pm.run(*module)))
     return 1;
 
-  if (options.emit == Emit::Ptx) {
-    auto out = openOutput();
-    if (!out)
-      return 1;
-    if (!writePtx(*module, out->os()))
-      return fail("the input has no kernels: nothing to write as PTX");
-    out->keep();
-    return 0;
-  }
-  if (!needsMachineCode || options.emit == Emit::LLVMMlir) {
-    auto out = openOutput();
-    if (!out)
-      return 1;
-    module->print(out->os());
-    out->keep();
-    return 0;
-  }
+  if (options.emit == Emit::Ptx)
+    return writeOutputFile(outputPath, [&](llvm::raw_ostream &os) {
+      if (!writePtx(*module, os))
+        return fail("the input has no kernels: nothing to write as PTX");
+      return 0;
+    });
+  if (!needsMachineCode || options.emit == Emit::LLVMMlir)
+    return writeOutputFile(outputPath, printModule);
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -481,14 +478,11 @@ int compile(const Options &options) {
   if (llvm::Error error = tfm::linkRuntime(*llvmModule))
     return fail("internal error: " + llvm::toString(std::move(error)));
 
-  if (options.emit == Emit::LLVMIR) {
-    auto out = openOutput();
-    if (!out)
-      return 1;
-    llvmModule->print(out->os(), nullptr);
-    out->keep();
-    return 0;
-  }
+  if (options.emit == Emit::LLVMIR)
+    return writeOutputFile(outputPath, [&](llvm::raw_ostream &os) {
+      llvmModule->print(os, nullptr);
+      return 0;
+    });
 
   // Object code: assembly, an object, or an object linked into a .so or an
   // executable.
@@ -501,16 +495,14 @@ int compile(const Options &options) {
       return fail("cannot create a temporary object: " + ec.message());
     objectPath = std::string(tempObject);
   }
-  {
-    std::string path = objectPath;
-    auto out = openOutputFile(path, &errorMessage);
-    if (!out)
-      return fail(errorMessage);
-    if (llvm::Error error = tfm::emitMachineCode(
-            *llvmModule, **machine, options.emit == Emit::Asm, out->os()))
-      return fail(llvm::toString(std::move(error)));
-    out->keep();
-  }
+  if (int status =
+          writeOutputFile(objectPath, [&](llvm::raw_pwrite_stream &os) {
+            if (llvm::Error error = tfm::emitMachineCode(
+                    *llvmModule, **machine, options.emit == Emit::Asm, os))
+              return fail(llvm::toString(std::move(error)));
+            return 0;
+          }))
+    return status;
   if (linked) {
     bool ok = linkObject(objectPath, outputPath, options.emit == Emit::So);
     llvm::sys::fs::remove(objectPath);
@@ -528,15 +520,13 @@ int compile(const Options &options) {
     for (char &c : guard)
       if (!llvm::isAlnum(c))
         c = '_';
-    std::string path(headerPath);
-    auto out = openOutputFile(path, &errorMessage);
-    if (!out)
-      return fail(errorMessage);
-    out->os() << (model ? tfm::renderModelHeader(guard, *model)
-                        : tfm::renderHeader(guard, signatures,
-                                            cuda ? tfm::EntryMemory::Cuda
-                                                 : tfm::EntryMemory::Host));
-    out->keep();
+    return writeOutputFile(headerPath, [&](llvm::raw_ostream &os) {
+      os << (model ? tfm::renderModelHeader(guard, *model)
+                   : tfm::renderHeader(guard, signatures,
+                                       cuda ? tfm::EntryMemory::Cuda
+                                            : tfm::EntryMemory::Host));
+      return 0;
+    });
   }
   return 0;
 }
