@@ -88,6 +88,17 @@ static void relateLeading(ShapeContract &c, Value a, Value b, int64_t count) {
     c.relate(a, d, b, d);
 }
 
+/// Relates every dim of `a` and `b` but the FFT axis `axisAttribute`: the
+/// FFT changes its length.
+static void relateAllButAxis(ShapeContract &c, Value a, Value b,
+                             uint64_t axisAttribute) {
+  int64_t rank = rankOf(b);
+  int64_t axis = normalizedAxis(axisAttribute, rank);
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis)
+      c.relate(a, d, b, d);
+}
+
 void ShapeContract::addRelations(Operation *op) {
   llvm::TypeSwitch<Operation *>(op)
       .Case([&](NormOp norm) {
@@ -189,19 +200,11 @@ void ShapeContract::addRelations(Operation *op) {
         }
       })
       .Case([&](RfftOp fft) {
-        int64_t rank = rankOf(fft.getInput());
-        int64_t axis = normalizedAxis(fft.getAxis(), rank);
-        for (int64_t d = 0; d < rank; ++d)
-          if (d != axis)
-            relate(fft.getReal(), d, fft.getInput(), d);
+        relateAllButAxis(*this, fft.getReal(), fft.getInput(), fft.getAxis());
         relateAll(fft.getImag(), fft.getReal());
       })
       .Case([&](IrfftOp fft) {
-        int64_t rank = rankOf(fft.getReal());
-        int64_t axis = normalizedAxis(fft.getAxis(), rank);
-        for (int64_t d = 0; d < rank; ++d)
-          if (d != axis)
-            relate(fft.getResult(), d, fft.getReal(), d);
+        relateAllButAxis(*this, fft.getResult(), fft.getReal(), fft.getAxis());
         relateAll(fft.getImag(), fft.getReal());
       })
       .Case([&](SelectiveScanOp scan) {
