@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 
+from oracles import alibi_slopes, t5_bucket
 from tfm_e2e import Library, check, random
 
 lib = Library(sys.argv[1])
@@ -53,33 +54,9 @@ def relative(lq, lk, offset=0):
     return np.arange(lk)[None, :] - (offset + np.arange(lq)[:, None])
 
 
-def alibi_slopes(heads):
-    """Hugging Face build_alibi_tensor: slopes of the closest power of two,
-    then every other slope of twice that."""
-    power = 2 ** int(np.floor(np.log2(heads)))
-    slopes = (2.0 ** (-8.0 / power)) ** np.arange(1, power + 1)
-    if power != heads:
-        extra = (2.0 ** (-4.0 / power)) ** np.arange(1, 1 + 2 * (heads - power), 2)
-        slopes = np.concatenate([slopes, extra])
-    return slopes
-
-
 def alibi_bias(heads, lq, lk, offset=0):
     """-m_h (p - j), [1, H, Lq, Lk]."""
     return (alibi_slopes(heads)[:, None, None] * relative(lq, lk, offset))[None]
-
-
-def t5_bucket(rel, bidir=True, nb=32, maxd=128):          # OPS.md A2
-    ret = 0
-    if bidir:
-        nb //= 2
-        ret = (rel > 0) * nb
-        n = np.abs(rel)
-    else:
-        n = -np.minimum(rel, 0)
-    me = nb // 2
-    big = me + (np.log(np.maximum(n, 1) / me) / np.log(maxd / me) * (nb - me)).astype(int)
-    return ret + np.where(n < me, n, np.minimum(big, nb - 1))
 
 
 def t5_bias(table, lq, lk, bidir, maxd):

@@ -78,6 +78,32 @@ def rope(x, pos, base=1e4, rot=None, style="half"):
     return np.concatenate([out, xp], -1)
 
 
+def alibi_slopes(heads):
+    """Hugging Face build_alibi_tensor: slopes of the closest power of two,
+    then every other slope of twice that."""
+    power = 2 ** int(np.floor(np.log2(heads)))
+    slopes = (2.0 ** (-8.0 / power)) ** np.arange(1, power + 1)
+    if power != heads:
+        extra = (2.0 ** (-4.0 / power)) ** np.arange(1, 1 + 2 * (heads - power), 2)
+        slopes = np.concatenate([slopes, extra])
+    return slopes
+
+
+def t5_bucket(rel, bidirectional, buckets, max_distance):
+    """OPS.md A2, Hugging Face's _relative_position_bucket of rel = key - query."""
+    ret = 0
+    if bidirectional:
+        buckets //= 2
+        ret = (rel > 0) * buckets
+        n = np.abs(rel)
+    else:
+        n = -np.minimum(rel, 0)
+    exact = buckets // 2
+    large = exact + (np.log(np.maximum(n, 1) / exact) / np.log(max_distance / exact)
+                     * (buckets - exact)).astype(int)
+    return ret + np.where(n < exact, n, np.minimum(large, buckets - 1))
+
+
 def linear(x, w, b=None, act=None, gated=False, residual=None):
     y = x @ w.T
     if b is not None:

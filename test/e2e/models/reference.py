@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from oracles import alibi_slopes, t5_bucket
+
 
 def silu(x):
     return x / (1.0 + np.exp(-x))
@@ -266,32 +268,6 @@ def mask_visible(kind, length, m):
     raise ValueError(kind)
 
 
-def alibi_slopes(n):
-    """ALiBi's slopes (Press et al.); other than powers of two interleave."""
-    def power_of_two(n):
-        start = 2 ** (-8 / n)
-        return [start ** (i + 1) for i in range(n)]
-    if math.log2(n).is_integer():
-        return power_of_two(n)
-    closest = 2 ** math.floor(math.log2(n))
-    return power_of_two(closest) + alibi_slopes(2 * closest)[0::2][:n - closest]
-
-
-def t5_bucket(rel, bidirectional, buckets, max_distance):
-    """Hugging Face's _relative_position_bucket of rel = key - query."""
-    ret = 0
-    if bidirectional:
-        buckets //= 2
-        ret = (rel > 0) * buckets
-        n = np.abs(rel)
-    else:
-        n = -np.minimum(rel, 0)
-    exact = buckets // 2
-    large = exact + (np.log(np.maximum(n, 1) / exact) / np.log(max_distance / exact)
-                     * (buckets - exact)).astype(int)
-    return ret + np.where(n < exact, n, np.minimum(large, buckets - 1))
-
-
 def rope_styled(x, theta, rotary, style):
     """x [H, L, d]: the first `rotary` channels rotated, half-split or
     interleaved pairs, angle position * theta^(-2i/rotary)."""
@@ -365,7 +341,7 @@ def tfm_model(c, w, tokens):
             j = np.arange(length)[None, :]
             bias, mult = 0.0, None
             if position == "alibi":
-                bias = -np.array(alibi_slopes(heads))[:, None, None] * (i - j)[None]
+                bias = -alibi_slopes(heads)[:, None, None] * (i - j)[None]
             if position in ("t5", "urpe"):
                 buckets = t5_bucket(j - i, m.get("bidirectional", kind != "causal"),
                                     m.get("buckets", 32), m.get("max_distance", 128))
