@@ -4,6 +4,8 @@
 // so that tfm-opt and the driver run exactly the same passes.
 //
 //===----------------------------------------------------------------------===//
+#include "PipelineSteps.h"
+
 #include "tfmc/Conversion/TfmToLinalg.h"
 #include "tfmc/Pipelines/Pipelines.h"
 #include "tfmc/Transforms/Passes.h"
@@ -13,18 +15,12 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
-#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 using namespace mlir::tfm;
-
-static void addCleanup(OpPassManager &pm) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-}
 
 void tfm::buildTfmOptimizationPipeline(OpPassManager &pm) {
   // 1. Simplify; fold affine norms into the linears that consume them; fuse
@@ -80,19 +76,13 @@ void tfm::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createTfmApproximateMath());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
+  addStridedMetadataExpansion(pm);
   // Vector ops lower to loads, stores and masks on memrefs first.
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
-  addCleanup(pm);
+  addFinalLLVMConversions(pm);
 }
 
 void tfm::buildCpuPipeline(OpPassManager &pm, CpuStage stage) {

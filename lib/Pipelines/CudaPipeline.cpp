@@ -7,6 +7,8 @@
 // dialect, launches calling the runtime in lib/Runtime/CudaRuntime.c.
 //
 //===----------------------------------------------------------------------===//
+#include "PipelineSteps.h"
+
 #include "tfmc/Conversion/TfmToLinalg.h"
 #include "tfmc/Pipelines/Pipelines.h"
 #include "tfmc/Transforms/Passes.h"
@@ -16,7 +18,6 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
-#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
@@ -34,11 +35,6 @@ extern "C" void LLVMInitializeNVPTXAsmPrinter();
 using namespace mlir;
 using namespace mlir::tfm;
 
-static void addCleanup(OpPassManager &pm) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-}
-
 /// Kernels: NVVM, then PTX text in a gpu.binary.
 static void addKernelCompilation(OpPassManager &pm,
                                  const CudaOptions &options) {
@@ -53,15 +49,13 @@ static void addKernelCompilation(OpPassManager &pm,
   // No libdevice without the CUDA SDK: exp becomes ex2.approx, the other
   // transcendental functions polynomials, the rest PTX instructions.
   kernels.addPass(createTfmMathToPtx());
-  kernels.addPass(memref::createExpandStridedMetadataPass());
-  kernels.addPass(createLowerAffinePass());
+  addStridedMetadataExpansion(kernels);
   ConvertGpuOpsToNVVMOpsOptions nvvm;
   nvvm.indexBitwidth = 64;
   kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
   kernels.addPass(createConvertNVVMToLLVMPass());
   kernels.addPass(createReconcileUnrealizedCastsPass());
-  kernels.addPass(createCanonicalizerPass());
-  kernels.addPass(createCSEPass());
+  addCleanup(kernels);
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = "isa";
   pm.addPass(createGpuModuleToBinaryPass(binary));
@@ -71,18 +65,12 @@ static void addKernelCompilation(OpPassManager &pm,
 /// runtime's device allocator (generic allocation functions).
 static void addHostLowering(OpPassManager &pm) {
   pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
+  addStridedMetadataExpansion(pm);
   FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
   memrefOptions.useGenericFunctions = true;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createGpuToLLVMConversionPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
-  addCleanup(pm);
+  addFinalLLVMConversions(pm);
 }
 
 void tfm::buildCudaPipeline(OpPassManager &pm, const CudaOptions &options,
