@@ -2,7 +2,7 @@
 // the tensor-core flash kernel (every mask, GQA, ragged lengths, d = 16..256,
 // dv != d, ALiBi, T5 + URPE, explicit bf16 bias, kv_len and q_offset, lse,
 // logits of ±1e4, f16), the CUDA-core kernel on bf16 (d not a multiple of
-// 16) and the split-KV decode kernels (bf16 and f32, long caches, GQA,
+// 16) and the split-KV decode kernel (bf16 and f32, long caches, GQA,
 // two query rows, lse). Run on the GPU by test/gpu/validate.py (checker:
 // attention_bf16.py); here only compiled.
 // RUN: tfmc %s --target=cuda --emit=ptx -o %t.ptx
@@ -14,7 +14,7 @@
 // CHECK-DAG: .entry attention_mma_f16_d64_dv64
 // CHECK-DAG: .entry attention_simt
 // CHECK-DAG: .entry attention_decode
-// CHECK-DAG: .entry attention_decode_combine
+// CHECK-DAG: .global .align 4 .b8 attention_decode_counters
 // CHECK-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // CHECK-DAG: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 

@@ -7,7 +7,8 @@
 //                              (mma.sync m16n8k16, cp.async, ldmatrix)
 //   AttentionSimtKernel.cpp    any storage type, f32 FMA on CUDA cores
 //   AttentionDecodeKernel.cpp  few query rows (decoding): the keys split
-//                              across blocks, then a combine kernel
+//                              across blocks, the last block of a KV head
+//                              combining them
 //
 // They share what a score is (scale, positional bias, mask, mult), which
 // this header declares. Softmax weights are ex2 instructions: a kernel
@@ -234,7 +235,7 @@ void launchSimtAttention(OpBuilder &b, Operation *anchor,
                          const AttentionVariant &variant,
                          const AttentionLaunch &launch);
 
-/// Whether the split-KV decode kernels take this variant (few query rows
+/// Whether the split-KV decode kernel takes this variant (few query rows
 /// per KV head, statically; static d and dv in whole 16-byte vectors).
 bool decodeKernelSupports(const AttentionVariant &variant);
 void launchDecodeAttention(OpBuilder &b, Operation *anchor,

@@ -4,7 +4,7 @@
 // static types:
 //
 //   few query rows per KV head (Lq·H/Hk <= 8, static; decoding)
-//       -> split-KV decode kernel + combine kernel, any storage type
+//       -> split-KV decode kernel (its last blocks combine), any storage type
 //   bf16/f16 storage, static d and dv multiples of 16 up to 256
 //       -> tensor-core flash kernel
 //   anything else (f32, mixed types, dynamic head dims)

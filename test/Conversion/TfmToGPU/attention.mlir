@@ -5,8 +5,9 @@
 // RUN: %if ptxas %{ %ptxas -arch=sm_90 -v %t.ptx -o /dev/null 2>&1 | FileCheck %s --check-prefix=PTXAS %}
 
 // tfm.attention on CUDA: bf16/f16 flash attention on tensor cores, an f32
-// CUDA-core flash kernel for the other variants, and split-KV decoding with
-// a combine kernel. No buffer spans both sequence lengths (4096x4096 here).
+// CUDA-core flash kernel for the other variants, and split-KV decoding
+// whose last block per KV head combines the splits. No buffer spans both
+// sequence lengths (4096x4096 here).
 // BUFFERS-NOT: 4096x4096
 // In the PTX, tensor cores, cp.async and ldmatrix (V transposed), the SFU's
 // ex2, quad shuffles; nothing in local memory, and ptxas spills nothing.
@@ -15,7 +16,10 @@
 // PTX-DAG: .entry attention_mma_f16_d64_dv64(
 // PTX-DAG: .entry attention_simt(
 // PTX-DAG: .entry attention_decode(
-// PTX-DAG: .entry attention_decode_combine(
+// PTX-DAG: .global .align 4 .b8 attention_decode_counters[4224];
+// PTX-DAG: atom.global.add.u32
+// PTX-DAG: fence.acq_rel.gpu
+// PTX-DAG: ld.volatile.global.v4.b32
 // PTX-DAG: cp.async.cg.shared.global
 // PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
@@ -138,7 +142,9 @@ func.func @t5_f32(%q: tensor<1x2x?x?xf32>, %k: tensor<1x2x?x?xf32>,
 // Decoding (one query, GQA 32/8, bf16, d = 128): the KV length is split
 // across blocks (two waves of 132 SMs), each folding its keys for the 4
 // query heads of a KV head into partials (m, l, acc) with 16-byte loads;
-// the combine kernel merges the partials of each row.
+// one kernel: the last block of a KV head to count itself in (a counter
+// per (batch, KV head) in a module global) merges the partials of its rows
+// (volatile loads: other blocks wrote them); one split writes the output.
 // CHECK-LABEL: func.func @decode_bf16(
 // CHECK: %[[LK:.*]] = tensor.dim %{{.*}}, %c2 : tensor<4x8x?x128xbf16>
 // At most 2·132·4 / 32 splits, of whole key-loop steps (32 keys).
@@ -148,16 +154,23 @@ func.func @t5_f32(%q: tensor<1x2x?x?xf32>, %k: tensor<1x2x?x?xf32>,
 // CHECK-NEXT: memref.alloc(%[[SPLITS]]) {alignment = 16 : i64} : memref<128x?xf32>
 // CHECK: memref.alloc(%[[SPLITS]]) {alignment = 16 : i64} : memref<128x?x128xf32>
 // CHECK: tfm.kernel_launch @tfm_kernels::@attention_decode grid(%[[SPLITS]], %c8, %c4) block [128, 1, 1] shared 16640 args({{.*}}, %[[CHUNK]] :
-// CHECK: tfm.kernel_launch @tfm_kernels::@attention_decode_combine grid(%c128, %c1, %c1) block [128, 1, 1] shared 0 args(
+// CHECK-NOT: tfm.kernel_launch
+// CHECK: llvm.mlir.global internal @attention_decode_counters() {addr_space = 1 : i32, alignment = 4 : i64} : !llvm.array<1056 x i32>
 // CHECK: gpu.func @attention_decode(
 // CHECK-SAME: nvvm.minctasm = 4 : i32
+// CHECK: %[[COUNTERS:.*]] = llvm.mlir.addressof @attention_decode_counters
 // CHECK: scf.for
 // CHECK: llvm.load {{.*}} invariant {alignment = 16 : i64} : !llvm.ptr<1> -> vector<8xbf16>
 // CHECK: gpu.shuffle xor %{{.*}}, %c8_i32, %c32_i32 : f32
 // CHECK: gpu.barrier
-// CHECK: gpu.func @attention_decode_combine(
+// CHECK: gpu.grid_dim x
+// CHECK: llvm.fence syncscope("device") acq_rel
+// CHECK-NEXT: gpu.barrier
+// CHECK: %[[COUNTER:.*]] = llvm.getelementptr %[[COUNTERS]]
+// CHECK: llvm.atomicrmw add %[[COUNTER]], %{{.*}} syncscope("device") acq_rel
 // CHECK: gpu.barrier
-// CHECK: scf.for
+// CHECK: llvm.fence syncscope("device") acq_rel
+// CHECK: llvm.load volatile {{.*}} : !llvm.ptr<1> -> vector<4xf32>
 func.func @decode_bf16(%q: tensor<4x32x1x128xbf16>, %k: tensor<4x8x?x128xbf16>,
                        %v: tensor<4x8x?x128xbf16>) -> tensor<4x32x1x128xbf16> {
   %o = tfm.attention %q, %k, %v scale 0.08838834764831845
