@@ -44,14 +44,13 @@ constexpr int64_t kMaxRows = 8;
 /// The splits fill two waves of blocks on an H100 / H200: 132 SMs, each
 /// holding blocksPerSM blocks (registers: nvvm.minctasm on the kernel). A
 /// second wave balances the SMs (H200, B = 4, 32/8 heads, d = 128, KV
-/// 256k: 3.41 TB/s with one wave, 3.73 with two).
+/// 64k / 256k: 2.51 / 2.57 TB/s with one wave, 3.36 / 3.60 with two).
 constexpr int64_t kMultiprocessors = 132;
 constexpr int64_t kWaves = 2;
 int64_t blocksPerSM(int64_t rows) { return rows <= 4 ? 4 : 2; }
 /// Splits hold at least this many keys: the partials cost a merge, and
-/// short blocks their prologue (H200, KV 8k, 32 KV heads in all, separate
-/// combine kernel: 16 splits of 512 keys 51.8 µs, 32 of 256 50.2 µs, 8 of
-/// 1024 61.9 µs).
+/// short blocks their prologue (H200, KV 8k, 32 KV heads in all: 16 splits
+/// of 512 keys 47.0 µs a call, 32 of 256 50.2 µs, 8 of 1024 61.9 µs).
 constexpr int64_t kMinChunk = 512;
 /// The combine: splits whose partials are in flight together, and the
 /// f32 columns of one vector load.
