@@ -1,11 +1,15 @@
 """Checks torch_bf16.mlir on the GPU against PyTorch's implementation of
 each op, computed in float64 on the GPU from the same 16-bit-rounded inputs
-(relative error: bf16 results 2e-2, f32 results 1e-4). Needs PyTorch with
-CUDA (the H200 machine has it)."""
+(relative error: bf16 results 2e-2, f32 results 1e-4), then that the
+stream-ordered `NAME_device` entry works on PyTorch's tensors with no
+synchronization between it and the PyTorch ops around it. Needs PyTorch
+with CUDA (the H200 machine has it)."""
+import ctypes
 import sys
 
 import numpy as np
 
+import tfm_e2e
 from tfm_e2e import Library, check, from_bf16, random, to_bf16
 
 try:
@@ -157,5 +161,56 @@ for length in (1, 999):
     b, bt = bf16((64,), 112)
     ref = F.conv1d(F.pad(xt, (3, 0)), wt[:, None, :], bt, groups=64)
     run_bf16("conv1d_causal", [x, w, b], ref, f"causal depthwise conv1d L={length}")
+
+
+# --- NAME_device on PyTorch's tensors, stream-ordered -------------------------
+# The entry enqueues on the legacy default stream, PyTorch's default stream:
+# a PyTorch op before it (writing its input) and after it (reading its
+# output) need no synchronization; tfm_cuda_synchronize() waits and
+# reports. The inputs are produced on the GPU right before the call and the
+# output is read by a GPU op right after it, so an entry that ran on another
+# stream, or returned before enqueueing its work, reads or leaves stale data.
+def fail(name):
+    print(f"FAIL {name}")
+    tfm_e2e._failures.append(name)
+
+
+def device_call(name, tensors):
+    function = getattr(lib.lib, name + "_device")
+    function.restype = ctypes.c_int
+    args = []
+    for tensor in tensors:
+        args.append(ctypes.c_void_p(tensor.data_ptr()))
+        args.extend(ctypes.c_int64(d) for d in tensor.shape)
+    return function(*args)
+
+
+lib.lib.tfm_cuda_synchronize.restype = ctypes.c_int
+for lk in (4097, 65536):
+    qt, kt, vt = (torch.randn(shape, device="cuda", dtype=torch.float64)
+                  for shape in ((2, 32, 1, 128), (2, 8, lk, 128), (2, 8, lk, 128)))
+    q16, k16, v16 = (t.to(torch.bfloat16) for t in (qt, kt, vt))
+    out = torch.full_like(q16, float("nan"))
+    scaled = q16 * 2   # written by PyTorch right before the entry reads it
+    status = device_call("sdpa_decode", [scaled, k16, v16, out])
+    doubled = out.double() * 2   # enqueued right behind the entry's work
+    synchronized = lib.lib.tfm_cuda_synchronize()
+    ref = 2 * F.scaled_dot_product_attention(q16.double() * 2, k16.double(), v16.double(),
+                                             enable_gqa=True)
+    if status != 0 or synchronized != 0:
+        fail(f"sdpa_decode_device Lk={lk}: status {status}, synchronize {synchronized}: "
+             f"{lib.last_error()}")
+    else:
+        check(f"sdpa_decode_device Lk={lk}, no synchronization around it",
+              doubled.cpu().numpy(), ref.cpu().numpy(), tol=BF16_TOL)
+
+# A wrong shape is still refused at once, before anything is enqueued.
+q16 = torch.zeros((2, 32, 1, 64), device="cuda", dtype=torch.bfloat16)
+status = device_call("sdpa_decode", [q16, k16, v16, out])
+message = lib.last_error()
+if status == 0 or "128" not in message:
+    fail(f"sdpa_decode_device refuses D=64 (status {status}: {message})")
+else:
+    print(f"ok   sdpa_decode_device refuses D=64: {message}")
 
 lib.finish()
