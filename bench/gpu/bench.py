@@ -415,7 +415,9 @@ def kernel_rpe(family):
     torch = family.torch
     lib = load(family.bench_dir, "kernel_rpe")
     b, heads, m, dv = 4, 16, 32, 64
-    for length in (4096, 65536):
+    # 8k is the longest length in one block's shared memory (M = 16384), 16k
+    # the shortest through the four-step FFT.
+    for length in (4096, 8192, 16384, 65536):
         case = f"FFT-RPE attention S={length // 1024}k"
         if not family.wanted(case):
             continue

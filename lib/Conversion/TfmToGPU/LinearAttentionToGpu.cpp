@@ -14,16 +14,18 @@
 //   3. each block reads its chunk's prefix (causal) or the total, N_i =
 //      φq_i·S, and, causally, adds its own chunk's masked score product.
 //   Work is O(L·m·W) plus O(L·C·(m + W)) causally; every step is parallel.
-// - With Toeplitz weights (impl direct or fft: the same sums), there is no
-//   summary: the block walks every key chunk (those up to its own when
-//   causal), staging φk and V' in shared memory and weighting the scores by
-//   c[h, L − 1 + j − i]; O(L²·(m + W)), computed directly in f32.
+// - With Toeplitz weights and impl direct, there is no summary: the block
+//   walks every key chunk (those up to its own when causal), staging φk and
+//   V' in shared memory and weighting the scores by c[h, L − 1 + j − i];
+//   O(L²·(m + W)), computed directly in f32.
+// - With Toeplitz weights and impl fft (or auto), the Toeplitz products go
+//   through FFT convolutions: LinearAttentionFftToGpu.cpp.
 //
 // The op's `chunk` (the CPU's rows per chunk) does not change the result;
 // the GPU picks its own chunk rows from the shared memory they need.
 //
 //===----------------------------------------------------------------------===//
-#include "GpuLoweringUtils.h"
+#include "LinearAttentionGpu.h"
 #include "SequenceKernelUtils.h"
 
 #include <optional>
@@ -307,6 +309,62 @@ static void buildQueries(OpBuilder &b, Location loc, const Geometry &g,
   });
 }
 
+/// The geometry of the first chunk size whose shared buffers fit.
+static std::optional<Geometry> chooseGeometry(int64_t features,
+                                              int64_t valueDim) {
+  for (int64_t rows : kChunkRows) {
+    Geometry candidate{features, valueDim, rows};
+    if (candidate.sharedBytes() <= kMaxSharedBytes)
+      return candidate;
+  }
+  return std::nullopt;
+}
+
+/// Creates a kernel of kThreads threads whose body `body` builds, and
+/// launches it on `grid` (x, y) with `args`.
+static void launch(PatternRewriter &rewriter, Operation *op, StringRef name,
+                   int64_t sharedBytes, std::array<Value, 2> grid,
+                   ValueRange args,
+                   function_ref<void(OpBuilder &, ValueRange)> body) {
+  Location loc = op->getLoc();
+  std::array<int64_t, 3> block = {kThreads, 1, 1};
+  gpu::GPUFuncOp kernel;
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    kernel = createKernel(rewriter, op, name, args.getTypes(), {}, block);
+    body(rewriter, kernel.getArguments());
+  }
+  launchKernel(rewriter, loc, kernel,
+               {grid[0], grid[1], indexConstant(rewriter, loc, 1)}, block,
+               sharedBytes, args);
+}
+
+/// Launches kernels 1 and 2 over `chunks` chunks of B·H = `bh` sequences;
+/// returns the workspace [B·H, chunks + 1, m·W]: the exclusive prefix sums
+/// of the chunk summaries, the total in slot `chunks`.
+static Value buildChunkPrefixes(PatternRewriter &rewriter, Operation *op,
+                                const Geometry &g, Value keys, Value values,
+                                Value bh, Value chunks) {
+  Location loc = op->getLoc();
+  KernelMath m(rewriter, loc);
+  Value workspace = allocBuffer(
+      rewriter, loc,
+      RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic,
+                             g.features * g.columns()},
+                            rewriter.getF32Type()),
+      {bh, m.add(chunks, 1)});
+  launch(
+      rewriter, op, "linear_attention_key_summary", g.sharedBytes(),
+      {chunks, bh}, {keys, values, workspace},
+      [&](OpBuilder &b, ValueRange args) { buildKeySummary(b, loc, g, args); });
+  launch(rewriter, op, "linear_attention_prefix_sums", 0,
+         {m.index(llvm::divideCeil(g.features * g.columns(), kThreads)), bh},
+         {workspace, chunks}, [&](OpBuilder &b, ValueRange args) {
+           buildPrefixSums(b, loc, g, args);
+         });
+  return workspace;
+}
+
 struct LinearAttentionToGpu : OpRewritePattern<LinearAttentionOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -318,14 +376,10 @@ struct LinearAttentionToGpu : OpRewritePattern<LinearAttentionOp> {
     if (ShapedType::isDynamic(features) || ShapedType::isDynamic(valueDim))
       return rewriter.notifyMatchFailure(
           op, "expected static feature and value dims");
-    std::optional<Geometry> geometry;
-    for (int64_t rows : kChunkRows) {
-      Geometry candidate{features, valueDim, rows};
-      if (candidate.sharedBytes() <= kMaxSharedBytes) {
-        geometry = candidate;
-        break;
-      }
-    }
+    bool toeplitz = bool(op.getToeplitz());
+    if (toeplitz && op.getImpl() != LinearAttentionImpl::direct)
+      return lowerLinearAttentionViaFft(rewriter, op);
+    std::optional<Geometry> geometry = chooseGeometry(features, valueDim);
     if (!geometry)
       return rewriter.notifyMatchFailure(
           op, "feature and value dims too large for a chunk in shared memory");
@@ -333,7 +387,6 @@ struct LinearAttentionToGpu : OpRewritePattern<LinearAttentionOp> {
 
     KernelMath m(rewriter, loc);
     bool causal = op.getCausal();
-    bool toeplitz = bool(op.getToeplitz());
     SmallVector<Value> dims = dimsOf(rewriter, loc, op.getQueryFeatures());
     Value bh = m.mul(dims[0], dims[1]);
     Value chunks = m.ceilDiv(dims[2], g.rows);
@@ -354,23 +407,8 @@ struct LinearAttentionToGpu : OpRewritePattern<LinearAttentionOp> {
       queryArgs.push_back(bufferOf(rewriter, loc, op.getToeplitz()));
     } else {
       // The chunk summaries, then their prefix sums and total.
-      Value workspace = allocBuffer(
-          rewriter, loc,
-          RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic,
-                                 g.features * g.columns()},
-                                rewriter.getF32Type()),
-          {bh, m.add(chunks, 1)});
-      launch(rewriter, op, "linear_attention_key_summary", g.sharedBytes(),
-             {chunks, bh}, {keys, values, workspace},
-             [&](OpBuilder &b, ValueRange args) {
-               buildKeySummary(b, loc, g, args);
-             });
-      launch(
-          rewriter, op, "linear_attention_prefix_sums", 0,
-          {m.index(llvm::divideCeil(g.features * g.columns(), kThreads)), bh},
-          {workspace, chunks}, [&](OpBuilder &b, ValueRange args) {
-            buildPrefixSums(b, loc, g, args);
-          });
+      Value workspace =
+          buildChunkPrefixes(rewriter, op, g, keys, values, bh, chunks);
       options.state = causal ? StateTerm::Prefix : StateTerm::Total;
       options.keys = causal ? KeyChunks::Own : KeyChunks::None;
       queryArgs.push_back(workspace);
@@ -382,28 +420,24 @@ struct LinearAttentionToGpu : OpRewritePattern<LinearAttentionOp> {
     rewriter.replaceOp(op, tensorOf(rewriter, loc, output));
     return success();
   }
-
-private:
-  /// Creates a kernel of kThreads threads whose body `body` builds, and
-  /// launches it on `grid` (x, y) with `args`.
-  static void launch(PatternRewriter &rewriter, Operation *op, StringRef name,
-                     int64_t sharedBytes, std::array<Value, 2> grid,
-                     ValueRange args,
-                     function_ref<void(OpBuilder &, ValueRange)> body) {
-    Location loc = op->getLoc();
-    std::array<int64_t, 3> block = {kThreads, 1, 1};
-    gpu::GPUFuncOp kernel;
-    {
-      OpBuilder::InsertionGuard guard(rewriter);
-      kernel = createKernel(rewriter, op, name, args.getTypes(), {}, block);
-      body(rewriter, kernel.getArguments());
-    }
-    launchKernel(rewriter, loc, kernel,
-                 {grid[0], grid[1], indexConstant(rewriter, loc, 1)}, block,
-                 sharedBytes, args);
-  }
 };
 } // namespace
+
+KeyTotals gpu_lowering::buildKeyTotals(PatternRewriter &rewriter, Operation *op,
+                                       Value keys, Value values,
+                                       int64_t features, int64_t valueDim) {
+  Location loc = op->getLoc();
+  KernelMath m(rewriter, loc);
+  // Summaries of 16-row chunks need the least shared memory; the FFT
+  // lowering accepts any feature and value dims.
+  Geometry g{features, valueDim, kChunkRows[std::size(kChunkRows) - 1]};
+  Value bh = m.mul(memref::DimOp::create(rewriter, loc, keys, 0),
+                   memref::DimOp::create(rewriter, loc, keys, 1));
+  Value chunks =
+      m.ceilDiv(memref::DimOp::create(rewriter, loc, keys, 2), g.rows);
+  return {buildChunkPrefixes(rewriter, op, g, keys, values, bh, chunks),
+          chunks};
+}
 
 void gpu_lowering::populateLinearAttentionToGpuPatterns(
     RewritePatternSet &patterns) {

@@ -91,6 +91,25 @@ struct KernelMath {
   Value min(Value x, int64_t y) const { return min(x, index(y)); }
   Value max(Value x, int64_t y) const { return max(x, index(y)); }
   Value ceilDiv(Value x, int64_t y) const { return ceilDiv(x, index(y)); }
+  /// Shifts and masks of index values (powers of two, bit reversal).
+  Value shl(Value x, Value y) const {
+    return arith::ShLIOp::create(b, loc, x, y);
+  }
+  Value shr(Value x, Value y) const {
+    return arith::ShRUIOp::create(b, loc, x, y);
+  }
+  Value bitAnd(Value x, Value y) const {
+    return arith::AndIOp::create(b, loc, x, y);
+  }
+  Value bitOr(Value x, Value y) const {
+    return arith::OrIOp::create(b, loc, x, y);
+  }
+  Value shl(Value x, int64_t y) const { return shl(x, index(y)); }
+  Value shr(Value x, int64_t y) const { return shr(x, index(y)); }
+  Value bitAnd(Value x, int64_t y) const { return bitAnd(x, index(y)); }
+  /// 2^x and 2^x − 1 of an index value.
+  Value pow2(Value x) const { return shl(index(1), x); }
+  Value lowBits(Value x) const { return sub(pow2(x), 1); }
 
   Value lt(Value x, Value y) const {
     if (isa<FloatType>(x.getType()))

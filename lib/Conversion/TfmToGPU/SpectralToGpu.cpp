@@ -1,15 +1,13 @@
 //===- SpectralToGpu.cpp - tfm.rfft and tfm.irfft to CUDA kernels ---------===//
 //
-// One block per signal transforms it in shared memory: the complex signal
-// (re, im) of power-of-two length m and a table of the m/2 twiddles
-// e^(−2πi·j/m) (sincos once per block), radix-2 butterflies in place with a
-// barrier between stages, the block's threads sharing each stage's m/2
-// butterflies. In place keeps a transform of m = 16384 (192 KiB with the
-// table, dynamic shared memory) in one block. Decimation in frequency takes
-// natural order to bit-reversed order, decimation in time the reverse, so
-// no transform needs a permutation pass: results are read at bit-reversed
-// positions, and a convolution runs DIF forward, the pointwise product in
-// bit-reversed order, DIT inverse.
+// One block per signal transforms it in shared memory (SharedFft.h): the
+// complex signal (re, im) of power-of-two length m, radix-4 butterflies in
+// place with a barrier between steps, twiddles from the SFU. In place keeps
+// a transform of m = 16384 (128 KiB, dynamic shared memory) in one block.
+// Decimation in frequency takes natural order to bit-reversed order,
+// decimation in time the reverse, so no transform needs a permutation pass:
+// results are read at bit-reversed positions, and a convolution runs DIF
+// forward, the pointwise product in bit-reversed order, DIT inverse.
 //
 // A length n that is not a power of two goes through Bluestein's chirp-z
 // transform (as on the CPU): with w_j = e^(σπi·j²/n), the DFT is
@@ -19,7 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "GpuLoweringUtils.h"
-#include "SequenceKernelUtils.h"
+#include "SharedFft.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -31,8 +29,8 @@ using namespace mlir;
 using namespace mlir::tfm;
 using namespace mlir::tfm::gpu_lowering;
 
-/// The longest power-of-two transform a block holds: 16384 complex f32 and
-/// the 8192 twiddles are 192 KiB of the 227 KiB an H200 block may have.
+/// The longest power-of-two transform a block holds: 16384 complex f32 are
+/// 128 KiB of the 227 KiB an H200 block may have.
 static constexpr int64_t kMaxTransformLength = 16384;
 static constexpr int64_t kMaxThreads = 512;
 
@@ -51,149 +49,55 @@ struct Transform {
   }
   bool bluestein() const { return m != n; }
   int64_t logM() const { return llvm::Log2_64(m); }
-  int64_t halfM() const { return std::max<int64_t>(m / 2, 1); }
+  /// A thread per radix-4 butterfly, up to kMaxThreads.
   int64_t threads() const {
-    return std::clamp<int64_t>(m / 2, 32, kMaxThreads);
+    return std::clamp<int64_t>(m / 4, 32, kMaxThreads);
   }
-  /// re, im, then the twiddles' re, im.
-  int64_t sharedBytes() const { return (2 * m + 2 * halfM()) * 4; }
+  /// re, then im.
+  int64_t sharedBytes() const { return 2 * m * 4; }
 };
 
-/// The transform of one block's signal in shared memory.
-class SharedFft {
+/// The block's signal in shared memory and its transforms.
+class BlockFft : public SharedFft {
 public:
-  SharedFft(OpBuilder &b, Location loc, const Transform &plan)
-      : b(b), loc(loc), m(b, loc), plan(plan) {
-    Type f32 = b.getF32Type();
-    int64_t words = plan.m * 4;
-    re = dynamicSharedBuffer(b, loc, {plan.m}, f32, 0);
-    im = dynamicSharedBuffer(b, loc, {plan.m}, f32, words);
-    twiddleRe = dynamicSharedBuffer(b, loc, {plan.halfM()}, f32, 2 * words);
-    twiddleIm = dynamicSharedBuffer(b, loc, {plan.halfM()}, f32,
-                                    2 * words + plan.halfM() * 4);
-    fillTwiddles();
-  }
-
-  /// The signal, written by the caller in natural or bit-reversed order.
-  Value re, im;
+  BlockFft(OpBuilder &b, Location loc, const Transform &plan)
+      : SharedFft(
+            b, loc, dynamicSharedBuffer(b, loc, {plan.m}, b.getF32Type(), 0),
+            dynamicSharedBuffer(b, loc, {plan.m}, b.getF32Type(), plan.m * 4),
+            indexConstant(b, loc, plan.logM()), indexConstant(b, loc, 0),
+            plan.threads()),
+        b(b), loc(loc), plan(plan) {}
 
   /// Runs `body(i)` for i in [0, count), shared by the block's threads.
   void forEach(int64_t count, function_ref<void(Value)> body) {
     forEachInBlock(b, loc, count, plan.threads(),
                    [&](OpBuilder &, Location, Value i) { body(i); });
   }
-  /// Element `i` as (re, im).
-  std::pair<Value, Value> at(Value i) {
-    return {memref::LoadOp::create(b, loc, re, i),
-            memref::LoadOp::create(b, loc, im, i)};
-  }
-  void set(Value i, std::pair<Value, Value> value) {
-    memref::StoreOp::create(b, loc, value.first, re, i);
-    memref::StoreOp::create(b, loc, value.second, im, i);
-  }
 
   /// `index` with its log2(m) bits reversed.
   Value bitReversed(Value index) {
-    if (plan.m == 1)
-      return index;
-    Type i32 = b.getI32Type();
-    Value narrow = arith::IndexCastUIOp::create(b, loc, i32, index);
-    Value reversed = LLVM::BitReverseOp::create(b, loc, i32, narrow);
-    Value shifted = arith::ShRUIOp::create(
-        b, loc, reversed,
-        arith::ConstantIntOp::create(b, loc, i32, 32 - plan.logM()));
-    return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), shifted);
-  }
-
-  /// The unnormalized DFT of sign `sign` of the signal, natural order in,
-  /// bit-reversed order out (decimation in frequency). Starts and ends with
-  /// a barrier.
-  void transformToBitReversed(int64_t sign) {
-    for (int64_t stage = plan.logM() - 1; stage >= 0; --stage)
-      butterflies(stage, sign, /*twiddleFirst=*/false);
-    barrier(b, loc);
-  }
-
-  /// The same from bit-reversed order to natural order (decimation in time).
-  void transformFromBitReversed(int64_t sign) {
-    for (int64_t stage = 0; stage < plan.logM(); ++stage)
-      butterflies(stage, sign, /*twiddleFirst=*/true);
-    barrier(b, loc);
-  }
-
-  static std::pair<Value, Value> multiply(KernelMath &m,
-                                          std::pair<Value, Value> x,
-                                          std::pair<Value, Value> y) {
-    return {m.sub(m.mul(x.first, y.first), m.mul(x.second, y.second)),
-            m.add(m.mul(x.first, y.second), m.mul(x.second, y.first))};
+    return gpu_lowering::bitReversed(b, loc, index,
+                                     indexConstant(b, loc, plan.logM()));
   }
 
   /// The chirp e^(sign·πi·t²/n); t² is reduced modulo 2n first, in
   /// integers, then to [−n, n), so the angle is in [−π, π) and exact up to
   /// f32 rounding.
-  std::pair<Value, Value> chirp(Value t, int64_t sign) {
+  Complex chirp(Value t, int64_t sign) {
+    KernelMath m(b, loc);
     Value square = m.rem(m.mul(t, t), 2 * plan.n);
-    Value angle = m.mul(indexToF32(square), m.f32(M_PI / plan.n));
+    Value angle = m.mul(indexToF32(b, loc, square), m.f32(M_PI / plan.n));
     angle =
         m.select(m.lt(square, plan.n), angle, m.sub(angle, m.f32(2.0 * M_PI)));
     if (sign < 0)
       angle = arith::NegFOp::create(b, loc, angle);
-    return unitComplex(angle);
+    return unitComplex(m, angle);
   }
 
 private:
   OpBuilder &b;
   Location loc;
-  KernelMath m;
   const Transform &plan;
-  Value twiddleRe, twiddleIm;
-
-  Value indexToF32(Value index) {
-    Value wide = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), index);
-    return arith::UIToFPOp::create(b, loc, b.getF32Type(), wide);
-  }
-  std::pair<Value, Value> unitComplex(Value angle) {
-    return {m.cos(angle), m.sin(angle)};
-  }
-
-  /// twiddle[j] = e^(−2πi·j/m); the angle j·(2π/m) rounds once in f32.
-  void fillTwiddles() {
-    forEach(plan.halfM(), [&](Value j) {
-      Value angle = m.mul(indexToF32(j), m.f32(-2.0 * M_PI / plan.m));
-      auto [cos, sin] = unitComplex(angle);
-      memref::StoreOp::create(b, loc, cos, twiddleRe, j);
-      memref::StoreOp::create(b, loc, sin, twiddleIm, j);
-    });
-  }
-
-  /// One radix-2 stage of butterflies of half-width 2^stage over pairs
-  /// (i, i + 2^stage): DIF (a + b, (a − b)·w) or, `twiddleFirst`, DIT
-  /// (a + w·b, a − w·b), w = e^(sign·2πi·k/2^(stage+1)).
-  void butterflies(int64_t stage, int64_t sign, bool twiddleFirst) {
-    barrier(b, loc); // the previous stage, or the caller's writes
-    int64_t half = int64_t(1) << stage;
-    forEach(plan.m / 2, [&](Value p) {
-      Value k = m.rem(p, half);
-      Value first = m.add(m.mul(m.div(p, half), 2 * half), k);
-      Value second = m.add(first, half);
-      Value tableIndex = m.mul(k, plan.m / (2 * half));
-      std::pair<Value, Value> w = {
-          memref::LoadOp::create(b, loc, twiddleRe, tableIndex),
-          memref::LoadOp::create(b, loc, twiddleIm, tableIndex)};
-      if (sign > 0)
-        w.second = arith::NegFOp::create(b, loc, w.second);
-      std::pair<Value, Value> x = at(first), y = at(second);
-      if (twiddleFirst) {
-        y = multiply(m, y, w);
-        set(first, {m.add(x.first, y.first), m.add(x.second, y.second)});
-        set(second, {m.sub(x.first, y.first), m.sub(x.second, y.second)});
-        return;
-      }
-      set(first, {m.add(x.first, y.first), m.add(x.second, y.second)});
-      set(second,
-          multiply(m, {m.sub(x.first, y.first), m.sub(x.second, y.second)}, w));
-    });
-  }
 };
 
 /// The indices of the block's signal in `memref`, which is transformed
@@ -256,14 +160,14 @@ static LogicalResult checkPlan(PatternRewriter &rewriter, Operation *op,
 static void buildTransformKernel(
     PatternRewriter &rewriter, Operation *op, StringRef name,
     const Transform &plan, ValueRange args, Value signals,
-    function_ref<void(OpBuilder &, SharedFft &, ValueRange)> body) {
+    function_ref<void(OpBuilder &, BlockFft &, ValueRange)> body) {
   Location loc = op->getLoc();
   std::array<int64_t, 3> block = {plan.threads(), 1, 1};
   gpu::GPUFuncOp kernel;
   {
     OpBuilder::InsertionGuard guard(rewriter);
     kernel = createKernel(rewriter, op, name, args.getTypes(), {}, block);
-    SharedFft fft(rewriter, loc, plan);
+    BlockFft fft(rewriter, loc, plan);
     body(rewriter, fft, kernel.getArguments());
   }
   launchKernel(rewriter, loc, kernel,
@@ -283,7 +187,7 @@ static Value buildChirpSpectrum(PatternRewriter &rewriter, Operation *op,
   buildTransformKernel(
       rewriter, op, "bluestein_chirp_spectrum", plan, {spectrum},
       indexConstant(rewriter, loc, 1),
-      [&](OpBuilder &b, SharedFft &fft, ValueRange args) {
+      [&](OpBuilder &b, BlockFft &fft, ValueRange args) {
         KernelMath m(b, loc);
         fft.forEach(plan.m, [&](Value j) {
           Value offset = m.min(j, m.sub(m.index(plan.m), j));
@@ -292,7 +196,7 @@ static Value buildChirpSpectrum(PatternRewriter &rewriter, Operation *op,
               fft.chirp(m.select(inside, offset, m.index(0)), -plan.sign);
           fft.set(j, {m.orZero(inside, re), m.orZero(inside, im)});
         });
-        fft.transformToBitReversed(-1);
+        fft.forward(-1);
         fft.forEach(plan.m, [&](Value j) {
           auto [re, im] = fft.at(j);
           memref::StoreOp::create(b, loc, re, args[0],
@@ -308,34 +212,34 @@ static Value buildChirpSpectrum(PatternRewriter &rewriter, Operation *op,
 /// block's shared memory; afterwards `result(k)` gives X_k for k < n.
 /// `spectrum` is Bluestein's kernel spectrum (null for a power of two).
 static std::function<std::pair<Value, Value>(Value)>
-buildDft(OpBuilder &b, Location loc, SharedFft &fft, const Transform &plan,
+buildDft(OpBuilder &b, Location loc, BlockFft &fft, const Transform &plan,
          Value spectrum, function_ref<std::pair<Value, Value>(Value)> load) {
   KernelMath m(b, loc);
   if (!plan.bluestein()) {
     fft.forEach(plan.m, [&](Value t) { fft.set(t, load(t)); });
-    fft.transformToBitReversed(plan.sign);
+    fft.forward(plan.sign);
     return [&fft](Value k) { return fft.at(fft.bitReversed(k)); };
   }
   // x_t·w_t, zero-padded to m.
   fft.forEach(plan.m, [&](Value t) {
     Value inside = m.lt(t, plan.n);
     Value at = m.select(inside, t, m.index(0));
-    auto product = SharedFft::multiply(m, load(at), fft.chirp(at, plan.sign));
+    auto product = complexMul(m, load(at), fft.chirp(at, plan.sign));
     fft.set(
         t, {m.orZero(inside, product.first), m.orZero(inside, product.second)});
   });
-  fft.transformToBitReversed(-1);
+  fft.forward(-1);
   fft.forEach(plan.m, [&](Value j) {
     std::pair<Value, Value> kernel = {
         memref::LoadOp::create(b, loc, spectrum, ValueRange{m.index(0), j}),
         memref::LoadOp::create(b, loc, spectrum, ValueRange{m.index(1), j})};
-    fft.set(j, SharedFft::multiply(m, fft.at(j), kernel));
+    fft.set(j, complexMul(m, fft.at(j), kernel));
   });
-  fft.transformFromBitReversed(+1);
+  fft.inverse(+1);
   int64_t sign = plan.sign, size = plan.m;
   return [&fft, &b, loc, sign, size](Value k) {
     KernelMath km(b, loc);
-    auto [re, im] = SharedFft::multiply(km, fft.at(k), fft.chirp(k, sign));
+    auto [re, im] = complexMul(km, fft.at(k), fft.chirp(k, sign));
     Value scale = km.f32(1.0 / size);
     return std::pair<Value, Value>{km.mul(re, scale), km.mul(im, scale)};
   };
@@ -369,7 +273,7 @@ struct RfftToGpu : OpRewritePattern<RfftOp> {
 
     buildTransformKernel(
         rewriter, op, "rfft", plan, args, signals,
-        [&](OpBuilder &b, SharedFft &fft, ValueRange kernelArgs) {
+        [&](OpBuilder &b, BlockFft &fft, ValueRange kernelArgs) {
           KernelMath m(b, loc);
           SmallVector<Value> indices =
               signalIndices(b, loc, kernelArgs[0], axis);
@@ -419,7 +323,7 @@ struct IrfftToGpu : OpRewritePattern<IrfftOp> {
 
     buildTransformKernel(
         rewriter, op, "irfft", plan, args, signals,
-        [&](OpBuilder &b, SharedFft &fft, ValueRange kernelArgs) {
+        [&](OpBuilder &b, BlockFft &fft, ValueRange kernelArgs) {
           KernelMath m(b, loc);
           SmallVector<Value> indices =
               signalIndices(b, loc, kernelArgs[0], axis);
