@@ -39,8 +39,13 @@
 //   terms.
 // A last kernel divides (and adds the causal mean's share).
 //
-// Nothing of size L·m·dv exists: besides the spectra (H·M complex) and N
-// (B·H·L·W f32), only the four-step tile. A dynamic L picks its form at run
+// The channel loads run along L: φq and φk are first copied by feature,
+// [B·H, m, L] f32, so that a warp's loads of one feature coalesce (read
+// down a [.., L, m] column, each 4 bytes cost a 32-byte sector; 27% of the
+// time at L = 4k went to that and to one-at-a-time loads, now issued
+// kUnroll per thread). Nothing of size L·m·dv exists: besides the spectra
+// (H·M complex), N (B·H·L·W f32) and the features by feature (2·B·H·L·m
+// f32), only the four-step tile. A dynamic L picks its form at run
 // time: shared-memory kernels of 1024, 8192 or 16384 points, or four steps.
 //
 //===----------------------------------------------------------------------===//
@@ -72,6 +77,27 @@ static constexpr int64_t kSmallThreads = 256;
 /// A thread per radix-4 butterfly of a `points`-point transform.
 static int64_t threadsFor(int64_t points) {
   return std::clamp<int64_t>(points / 4, 32, kMaxThreads);
+}
+
+/// Items per thread per round of forEachUnrolled.
+static constexpr int64_t kUnroll = 4;
+
+/// `body(i, inside)` for i in [0, count) over the block's `threads` threads,
+/// kUnroll items per thread per round so that their global loads are in
+/// flight together; `inside` is false past `count`, where the body clamps
+/// its indices and stores nothing. (A loop item per round would wait for
+/// each load before the next.)
+static void forEachUnrolled(OpBuilder &b, Location loc, Value count,
+                            int64_t threads,
+                            function_ref<void(Value, Value)> body) {
+  KernelMath m(b, loc);
+  forLoop(b, loc, threadId(b, loc, gpu::Dimension::x), count,
+          m.index(threads * kUnroll), [&](OpBuilder &, Location, Value first) {
+            for (int64_t u = 0; u < kUnroll; ++u) {
+              Value i = m.add(first, u * threads);
+              body(i, m.lt(i, count));
+            }
+          });
 }
 
 namespace {
@@ -132,12 +158,13 @@ public:
             orZeroPastFeatures(first, [&](Value f) { return mean(f); })};
   }
 
-  /// The pair's signal at t, given V'[t, e] (`valueAt`) and its means.
+  /// The pair's signal at t, given V'[t, e] (`valueAt`) and its means;
+  /// `keys` by feature ([B·H, m, L]).
   Complex signal(Value keys, Value t, Value pair, Value valueAt, Complex mu) {
     Value inside = m.lt(t, length);
     Value row = m.select(inside, t, m.index(0));
     auto channel = [&](Value feature, Value mean) {
-      Value key = m.load(keys, {group.batch, group.head, row, feature});
+      Value key = m.load(keys, {group.bh, feature, row});
       return m.orZero(inside, m.sub(m.mul(key, valueAt), mean));
     };
     Value first = m.shl(pair, 1);
@@ -146,11 +173,12 @@ public:
             })};
   }
 
-  /// φq_i[2p]·y.re + φq_i[2p + 1]·y.im, for a row i < L.
+  /// φq_i[2p]·y.re + φq_i[2p + 1]·y.im, for a row i < L; `queries` by
+  /// feature ([B·H, m, L]).
   Value contract(Value queries, Value i, Value pair, Complex y) {
     Value first = m.shl(pair, 1);
     auto query = [&](Value feature) {
-      return m.load(queries, {group.batch, group.head, i, feature});
+      return m.load(queries, {group.bh, feature, i});
     };
     Value second = orZeroPastFeatures(
         first, [&](Value f) { return m.mul(query(f), y.second); });
@@ -195,6 +223,8 @@ private:
   KernelMath m;
 
   Value queries, keys, values, coefficients, output;
+  /// φq and φk by feature, [B·H, m, L] f32: channel loads along L coalesce.
+  Value queriesByFeature, keysByFeature;
   Value batch, heads, length, bh, logPoints;
   /// The coefficient spectra [H, 2, M] (re, im), N [B, H, L, W].
   Value spectrum, sums;
@@ -216,6 +246,7 @@ private:
     return {totals.buffer, totals.slot};
   }
 
+  void buildTranspose();
   void buildCausalWeights();
   void buildShared(int64_t capacity);
   void buildFourStep();
@@ -248,6 +279,34 @@ static Value reversedCoefficient(KernelMath &m, const Problem &p,
     valid = m.both(valid, m.le(m.sub(length, 1), u));
   Value tap = m.select(valid, m.sub(m.sub(taps, 1), u), m.index(0));
   return m.orZero(valid, m.load(coefficients, {head, tap}));
+}
+
+/// φq and φk by feature, [B·H, m, L] f32 (16-bit storage widened): a
+/// thread per row reads its m features (consecutive threads, consecutive
+/// rows) and writes each L apart.
+void FftLowering::buildTranspose() {
+  launch("toeplitz_transpose_features", kSmallThreads, 0,
+         {m.ceilDiv(length, kSmallThreads), bh},
+         {queries, keys, queriesByFeature, keysByFeature},
+         [&](OpBuilder &b, ValueRange args) {
+           KernelMath k(b, loc);
+           Value t =
+               k.add(k.mul(blockId(b, loc, gpu::Dimension::x), kSmallThreads),
+                     threadId(b, loc, gpu::Dimension::x));
+           Value seq = blockId(b, loc, gpu::Dimension::y);
+           auto [batchIndex, head] =
+               k.divRemSmall(seq, memref::DimOp::create(b, loc, args[0], 1));
+           ifThen(b, loc, k.lt(t, memref::DimOp::create(b, loc, args[0], 2)),
+                  [&](OpBuilder &, Location) {
+                    forLoop(b, loc, k.index(0), k.index(p.features), k.index(1),
+                            [&](OpBuilder &, Location, Value f) {
+                              for (int64_t x = 0; x < 2; ++x)
+                                k.store(
+                                    k.load(args[x], {batchIndex, head, t, f}),
+                                    args[2 + x], {seq, f, t});
+                            });
+                  });
+         });
 }
 
 /// S[h, i] = Σ_{d ≤ i} c[h, L − 1 − d]: a block per head, each thread a
@@ -335,7 +394,8 @@ void FftLowering::buildShared(int64_t capacity) {
 
   // A block per (column e, batch·head): N's column e, summed in shared
   // memory (each thread its own rows: registers would spill).
-  SmallVector<Value> args = {queries, keys, values, spectrum, sums, logPoints};
+  SmallVector<Value> args = {queriesByFeature, keysByFeature, values,
+                             spectrum,         sums,          logPoints};
   llvm::append_range(args, causalArgs());
   launch(
       "toeplitz_attention_fft", threads, sharedBytes,
@@ -345,7 +405,7 @@ void FftLowering::buildShared(int64_t capacity) {
               out = args[4];
         Value logM = kernelLogPoints(args[5]);
         Value n = memref::DimOp::create(b, loc, fq, 2);
-        Value heads = memref::DimOp::create(b, loc, fq, 1);
+        Value heads = memref::DimOp::create(b, loc, v, 1);
         Group group(
             k, p,
             k.add(k.mul(blockId(b, loc, gpu::Dimension::y), p.columns()),
@@ -375,27 +435,34 @@ void FftLowering::buildShared(int64_t capacity) {
             [&](OpBuilder &, Location, Value pair) {
               barrier(b, loc); // the previous pair's rows are read
               Complex mu = channels.means(pair);
-              forEachInBlock(
-                  b, loc, points, threads, [&](OpBuilder &, Location, Value t) {
+              forEachUnrolled(
+                  b, loc, points, threads, [&](Value t, Value inside) {
                     Value row = k.select(k.lt(t, n), t, k.index(0));
                     Value valueAt =
                         memref::LoadOp::create(b, loc, columnValues, row);
-                    fft.set(t, channels.signal(fk, t, pair, valueAt, mu));
+                    Complex x = channels.signal(fk, t, pair, valueAt, mu);
+                    ifThen(b, loc, inside,
+                           [&](OpBuilder &, Location) { fft.set(t, x); });
                   });
               fft.forward(-1);
-              forEachInBlock(
-                  b, loc, points, threads, [&](OpBuilder &, Location, Value j) {
-                    Complex c = {k.load(spec, {group.head, k.index(0), j}),
-                                 k.load(spec, {group.head, k.index(1), j})};
-                    fft.set(j, complexMul(k, fft.at(j), c));
+              forEachUnrolled(
+                  b, loc, points, threads, [&](Value j, Value inside) {
+                    Value at = k.select(inside, j, k.index(0));
+                    Complex c = {k.load(spec, {group.head, k.index(0), at}),
+                                 k.load(spec, {group.head, k.index(1), at})};
+                    Complex y = complexMul(k, fft.at(at), c);
+                    ifThen(b, loc, inside,
+                           [&](OpBuilder &, Location) { fft.set(j, y); });
                   });
               fft.inverse(+1);
-              forEachRow([&](Value i) {
-                Complex y = fft.at(k.add(k.sub(n, 1), i));
-                Value sum = memref::LoadOp::create(b, loc, rowSums, i);
-                memref::StoreOp::create(
-                    b, loc, k.add(sum, channels.contract(fq, i, pair, y)),
-                    rowSums, i);
+              forEachUnrolled(b, loc, n, threads, [&](Value i, Value inside) {
+                Value row = k.select(inside, i, k.index(0));
+                Complex y = fft.at(k.add(k.sub(n, 1), row));
+                Value sum = k.add(memref::LoadOp::create(b, loc, rowSums, row),
+                                  channels.contract(fq, row, pair, y));
+                ifThen(b, loc, inside, [&](OpBuilder &, Location) {
+                  memref::StoreOp::create(b, loc, sum, rowSums, i);
+                });
               });
             });
         forEachRow([&](Value i) {
@@ -573,7 +640,7 @@ void FftLowering::buildFourStep() {
         Value count = m.min(tile, m.sub(groups, firstGroup));
         Value signals = m.mul(count, pairs);
         // Signal s of the tile: group firstGroup + s / P, pair s % P.
-        SmallVector<Value> args = {keys, values, firstGroup};
+        SmallVector<Value> args = {keysByFeature, values, firstGroup};
         llvm::append_range(args, causalArgs());
         columns(
             "toeplitz_columns", work, signals, args,
@@ -583,7 +650,7 @@ void FftLowering::buildFourStep() {
               Value fk = kernelArgs[0], v = kernelArgs[1];
               auto [local, pair] = k.divRemSmall(signal, k.index(pairs));
               Group group(k, p, k.add(kernelArgs[2], local),
-                          memref::DimOp::create(b, loc, fk, 1));
+                          memref::DimOp::create(b, loc, v, 1));
               GroupChannels channels(b, loc, p,
                                      memref::DimOp::create(b, loc, fk, 2),
                                      group, p.causal ? kernelArgs[3] : Value(),
@@ -605,7 +672,7 @@ void FftLowering::buildFourStep() {
         // shared memory.
         launch(
             "toeplitz_accumulate", threads, 3 * kBlockPoints * 4, {rows, count},
-            {queries, work, sums, logPoints, firstGroup},
+            {queriesByFeature, work, sums, logPoints, firstGroup},
             [&](OpBuilder &b, ValueRange kernelArgs) {
               KernelMath k(b, loc);
               Value fq = kernelArgs[0], workspace = kernelArgs[1],
@@ -614,19 +681,23 @@ void FftLowering::buildFourStep() {
               Value local = blockId(b, loc, gpu::Dimension::y);
               Value n = memref::DimOp::create(b, loc, fq, 2);
               Group group(k, p, k.add(kernelArgs[4], local),
-                          memref::DimOp::create(b, loc, fq, 1));
+                          memref::DimOp::create(b, loc, out, 1));
               GroupChannels channels(b, loc, p, n, group);
               SharedFft fft = blockSignal(b, steps.logRows, steps.logColumns);
               Value pointSums = dynamicSharedBuffer(
                   b, loc, {kBlockPoints}, b.getF32Type(), sharedBytes);
               // Point idx: time t = n1 + M1·n2, row i = t − (L − 1),
               // in [0, L) or not.
+              Value points = k.index(kBlockPoints);
+              auto rowOf = [&](Value idx) {
+                auto [row, column] = steps.rowAndColumn(idx);
+                return k.sub(steps.offset(row, column), k.sub(n, 1));
+              };
               auto forEachRow = [&](function_ref<void(Value, Value)> body) {
                 forEachInBlock(
-                    b, loc, k.index(kBlockPoints), threads,
+                    b, loc, points, threads,
                     [&](OpBuilder &, Location, Value idx) {
-                      auto [row, column] = steps.rowAndColumn(idx);
-                      Value i = k.sub(steps.offset(row, column), k.sub(n, 1));
+                      Value i = rowOf(idx);
                       ifThen(b, loc, k.lt(i, n),
                              [&](OpBuilder &, Location) { body(idx, i); });
                     });
@@ -639,25 +710,30 @@ void FftLowering::buildFourStep() {
                   [&](OpBuilder &, Location, Value pair) {
                     barrier(b, loc);
                     Value signal = k.add(k.mul(local, pairs), pair);
-                    // Not unrolled: unrolled, the invariant offsets
-                    // would be hoisted out of the pair loop and spill.
-                    forEachInBlock(
-                        b, loc, k.index(kBlockPoints), threads,
-                        [&](OpBuilder &, Location, Value idx) {
+                    // Rounds of forEachUnrolled, not fully unrolled: the
+                    // invariant offsets would be hoisted out of the pair
+                    // loop and spill.
+                    forEachUnrolled(
+                        b, loc, points, threads, [&](Value idx, Value) {
                           auto [row, column] = steps.rowAndColumn(idx);
-                          fft.set(idx, loadComplex(k, workspace, signal,
-                                                   steps.offset(row, column)));
+                          Complex x = loadComplex(k, workspace, signal,
+                                                  steps.offset(row, column));
+                          fft.set(idx, x);
                         });
                     fft.inverse(+1);
-                    forEachRow([&](Value idx, Value i) {
-                      Value sum =
-                          memref::LoadOp::create(b, loc, pointSums, idx);
-                      memref::StoreOp::create(
-                          b, loc,
-                          k.add(sum,
-                                channels.contract(fq, i, pair, fft.at(idx))),
-                          pointSums, idx);
-                    });
+                    forEachUnrolled(
+                        b, loc, points, threads, [&](Value idx, Value) {
+                          Value i = rowOf(idx);
+                          Value inside = k.lt(i, n);
+                          Value row = k.select(inside, i, k.index(0));
+                          Value sum = k.add(
+                              memref::LoadOp::create(b, loc, pointSums, idx),
+                              channels.contract(fq, row, pair, fft.at(idx)));
+                          ifThen(b, loc, inside, [&](OpBuilder &, Location) {
+                            memref::StoreOp::create(b, loc, sum, pointSums,
+                                                    idx);
+                          });
+                        });
                   });
               forEachRow([&](Value idx, Value i) {
                 k.store(memref::LoadOp::create(b, loc, pointSums, idx), out,
@@ -698,7 +774,7 @@ void FftLowering::buildNormalize() {
   launch(
       "toeplitz_normalize_causal", kSmallThreads, 0,
       {m.ceilDiv(length, kSmallThreads), bh},
-      {sums, output, queries, totals.buffer, totals.slot, weights},
+      {sums, output, queriesByFeature, totals.buffer, totals.slot, weights},
       [&](OpBuilder &b, ValueRange args) {
         KernelMath k(b, loc);
         Value in = args[0], out = args[1], fq = args[2], tot = args[3],
@@ -720,8 +796,8 @@ void FftLowering::buildNormalize() {
                   Value total = memref::LoadOp::create(
                       b, loc, tot,
                       ValueRange{seq, slot, k.add(k.mul(f, p.columns()), e)});
-                  return SmallVector<Value>{k.fma(
-                      k.load(fq, {batchIndex, head, i, f}), total, acc[0])};
+                  return SmallVector<Value>{
+                      k.fma(k.load(fq, {seq, f, i}), total, acc[0])};
                 })[0];
             return k.mul(weight, dot);
           };
@@ -785,6 +861,20 @@ LogicalResult FftLowering::build() {
   spectrum = allocBuffer(
       rewriter, loc, RankedTensorType::get({shape[1], 2, staticPoints}, f32),
       spectrumSizes);
+  // [B·H, m, L]: 2·B·H·L·m f32, the size of φq and φk.
+  SmallVector<Value> byFeatureSizes;
+  int64_t sequences = ShapedType::kDynamic;
+  if (ShapedType::isDynamic(shape[0]) || ShapedType::isDynamic(shape[1]))
+    byFeatureSizes.push_back(bh);
+  else
+    sequences = shape[0] * shape[1];
+  if (ShapedType::isDynamic(shape[2]))
+    byFeatureSizes.push_back(length);
+  auto byFeature =
+      RankedTensorType::get({sequences, p.features, shape[2]}, f32);
+  queriesByFeature = allocBuffer(rewriter, loc, byFeature, byFeatureSizes);
+  keysByFeature = allocBuffer(rewriter, loc, byFeature, byFeatureSizes);
+  buildTranspose();
   if (p.causal) {
     totals = buildKeyTotals(rewriter, op, keys, values, p.features, p.valueDim);
     SmallVector<Value> weightSizes;

@@ -36,17 +36,21 @@ func.func @toeplitz_direct(%fq: tensor<1x2x128x16xf32>, %fk: tensor<1x2x128x16xf
 // -----
 
 // impl fft, L = 128: M = 256 points in shared memory. The buffers are the
-// spectra [H, 2, M], N [B, H, L, dv + 1] and the output: nothing of size
-// L·m·dv. A block per (column, batch·head): 33 columns (dv + 1) of 2
-// sequences, 64 threads (one per radix-4 butterfly), the signal (2 KiB) and
-// its rows' sums and values (1 KiB) in shared memory.
+// spectra [H, 2, M], N [B, H, L, dv + 1], φq and φk by feature [B·H, m, L]
+// (coalesced channel loads) and the output: nothing of size L·m·dv. A block
+// per (column, batch·head): 33 columns (dv + 1) of 2 sequences, 64 threads
+// (one per radix-4 butterfly), the signal (2 KiB) and its rows' sums and
+// values (1 KiB) in shared memory.
 // CHECK-LABEL: func.func @toeplitz_fft
 // CHECK: %[[OUT:.*]] = memref.alloc() {alignment = 16 : i64} : memref<1x2x128x32xf32>
 // CHECK: %[[SUMS:.*]] = memref.alloc() {alignment = 16 : i64} : memref<1x2x128x33xf32>
 // CHECK: %[[SPEC:.*]] = memref.alloc() {alignment = 16 : i64} : memref<2x2x256xf32>
+// CHECK: %[[QT:.*]] = memref.alloc() {alignment = 16 : i64} : memref<2x16x128xf32>
+// CHECK: %[[KT:.*]] = memref.alloc() {alignment = 16 : i64} : memref<2x16x128xf32>
 // CHECK-NOT: memref.alloc
+// CHECK: tfm.kernel_launch @tfm_kernels::@toeplitz_transpose_features grid({{.*}}) block [256, 1, 1] shared 0 args(%{{.*}}, %{{.*}}, %[[QT]], %[[KT]] :
 // CHECK: tfm.kernel_launch @tfm_kernels::@toeplitz_spectrum grid(%c2, {{.*}}) block [64, 1, 1] shared 2048 args({{.*}}, %[[SPEC]], %[[LOG:.*]] : memref<2x255xf32>, memref<2x2x256xf32>, index)
-// CHECK: tfm.kernel_launch @tfm_kernels::@toeplitz_attention_fft grid(%c33, {{.*}}) block [64, 1, 1] shared 3072 args({{.*}}, %[[SPEC]], %[[SUMS]], %[[LOG]] :
+// CHECK: tfm.kernel_launch @tfm_kernels::@toeplitz_attention_fft grid(%c33, {{.*}}) block [64, 1, 1] shared 3072 args(%[[QT]], %[[KT]], %{{.*}}, %[[SPEC]], %[[SUMS]], %[[LOG]] :
 // CHECK: tfm.kernel_launch @tfm_kernels::@toeplitz_normalize grid({{.*}}) block [256, 1, 1] shared 0 args(%[[SUMS]], %[[OUT]] :
 // CHECK: gpu.func @toeplitz_spectrum(
 // CHECK: gpu.dynamic_shared_memory
