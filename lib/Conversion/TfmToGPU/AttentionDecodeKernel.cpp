@@ -118,8 +118,8 @@ public:
   DecodeKernelBody(OpBuilder &b, Location loc, const AttentionVariant &variant,
                    const DecodeTiling &tiling, gpu::GPUFuncOp kernel,
                    LLVM::GlobalOp counters)
-      : b(b), loc(loc), m(b, loc), variant(variant), tiling(tiling),
-        counters(counters) {
+      : b(b), loc(loc), m(b, loc, IntegerSign::Signed), variant(variant),
+        tiling(tiling), counters(counters) {
     unsigned next = 0;
     ValueRange arguments = kernel.getArguments();
     inputs = AttentionInputs::fromArguments(variant, arguments, next);

@@ -109,8 +109,8 @@ class MmaKernelBody {
 public:
   MmaKernelBody(OpBuilder &b, Location loc, const AttentionVariant &variant,
                 const MmaTiling &tiling, gpu::GPUFuncOp kernel)
-      : b(b), loc(loc), m(b, loc), variant(variant), tiling(tiling),
-        storageType(variant.queryType) {
+      : b(b), loc(loc), m(b, loc, IntegerSign::Signed), variant(variant),
+        tiling(tiling), storageType(variant.queryType) {
     unsigned next = 0;
     ValueRange arguments = kernel.getArguments();
     inputs = AttentionInputs::fromArguments(variant, arguments, next);

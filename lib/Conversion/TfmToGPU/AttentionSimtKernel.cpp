@@ -51,7 +51,7 @@ class SimtKernelBody {
 public:
   SimtKernelBody(OpBuilder &b, Location loc, const AttentionVariant &variant,
                  gpu::GPUFuncOp kernel)
-      : b(b), loc(loc), m(b, loc), variant(variant),
+      : b(b), loc(loc), m(b, loc, IntegerSign::Signed), variant(variant),
         columns(columnChunk(variant)) {
     unsigned next = 0;
     ValueRange arguments = kernel.getArguments();

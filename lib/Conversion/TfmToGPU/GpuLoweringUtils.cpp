@@ -2,6 +2,7 @@
 #include "GpuLoweringUtils.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -237,4 +238,194 @@ Value gpu_lowering::blockAllReduce(OpBuilder &b, Location loc, Value value,
 
 void gpu_lowering::barrier(OpBuilder &b, Location loc) {
   gpu::BarrierOp::create(b, loc);
+}
+
+//===----------------------------------------------------------------------===//
+// DeviceMath
+//===----------------------------------------------------------------------===//
+
+Value DeviceMath::i32(int64_t value) {
+  return arith::ConstantIntOp::create(b, loc, b.getI32Type(), value);
+}
+Value DeviceMath::i64(int64_t value) {
+  return arith::ConstantIntOp::create(b, loc, b.getI64Type(), value);
+}
+Value DeviceMath::f32(double value) { return f32Constant(b, loc, value); }
+
+/// The constant `value` of `x`'s type.
+static Value constantLike(OpBuilder &b, Location loc, Value x, int64_t value) {
+  return arith::ConstantOp::create(b, loc,
+                                   b.getIntegerAttr(x.getType(), value));
+}
+
+Value DeviceMath::add(Value x, Value y) {
+  return arith::AddIOp::create(b, loc, x, y);
+}
+Value DeviceMath::sub(Value x, Value y) {
+  return arith::SubIOp::create(b, loc, x, y);
+}
+Value DeviceMath::mul(Value x, Value y) {
+  return arith::MulIOp::create(b, loc, x, y);
+}
+Value DeviceMath::div(Value x, Value y) {
+  return arith::DivUIOp::create(b, loc, x, y);
+}
+Value DeviceMath::rem(Value x, Value y) {
+  return arith::RemUIOp::create(b, loc, x, y);
+}
+Value DeviceMath::div(Value x, int64_t y) {
+  return div(x, constantLike(b, loc, x, y));
+}
+Value DeviceMath::rem(Value x, int64_t y) {
+  return rem(x, constantLike(b, loc, x, y));
+}
+Value DeviceMath::ceilDiv(Value x, Value y) {
+  if (isSigned())
+    return arith::CeilDivSIOp::create(b, loc, x, y);
+  return arith::CeilDivUIOp::create(b, loc, x, y);
+}
+Value DeviceMath::floorDiv(Value x, Value y) {
+  if (isSigned())
+    return arith::FloorDivSIOp::create(b, loc, x, y);
+  return div(x, y);
+}
+Value DeviceMath::min(Value x, Value y) {
+  if (isSigned())
+    return arith::MinSIOp::create(b, loc, x, y);
+  return arith::MinUIOp::create(b, loc, x, y);
+}
+Value DeviceMath::max(Value x, Value y) {
+  if (isSigned())
+    return arith::MaxSIOp::create(b, loc, x, y);
+  return arith::MaxUIOp::create(b, loc, x, y);
+}
+Value DeviceMath::cmp(arith::CmpIPredicate predicate, Value x, Value y) {
+  return arith::CmpIOp::create(b, loc, predicate, x, y);
+}
+Value DeviceMath::lt(Value x, Value y) {
+  return cmp(isSigned() ? arith::CmpIPredicate::slt : arith::CmpIPredicate::ult,
+             x, y);
+}
+Value DeviceMath::ge(Value x, Value y) {
+  return cmp(isSigned() ? arith::CmpIPredicate::sge : arith::CmpIPredicate::uge,
+             x, y);
+}
+Value DeviceMath::both(Value x, Value y) {
+  return arith::AndIOp::create(b, loc, x, y);
+}
+Value DeviceMath::select(Value condition, Value x, Value y) {
+  return arith::SelectOp::create(b, loc, condition, x, y);
+}
+Value DeviceMath::orZero(Value condition, Value x) {
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(x.getType()));
+  return select(condition, x, zero);
+}
+
+Value DeviceMath::toI32(Value index) {
+  if (isSigned())
+    return arith::IndexCastOp::create(b, loc, b.getI32Type(), index);
+  return arith::IndexCastUIOp::create(b, loc, b.getI32Type(), index);
+}
+Value DeviceMath::toI64(Value integer) {
+  Type i64 = b.getI64Type();
+  if (integer.getType().isIndex()) {
+    if (isSigned())
+      return arith::IndexCastOp::create(b, loc, i64, integer);
+    return arith::IndexCastUIOp::create(b, loc, i64, integer);
+  }
+  if (isSigned())
+    return arith::ExtSIOp::create(b, loc, i64, integer);
+  return arith::ExtUIOp::create(b, loc, i64, integer);
+}
+Value DeviceMath::toIndex(Value i32) {
+  if (isSigned())
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), i32);
+  return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), i32);
+}
+Value DeviceMath::toF32(Value integer) {
+  if (isSigned())
+    return arith::SIToFPOp::create(b, loc, b.getF32Type(), integer);
+  return arith::UIToFPOp::create(b, loc, b.getF32Type(), integer);
+}
+
+Value DeviceMath::fadd(Value x, Value y) {
+  return arith::AddFOp::create(b, loc, x, y);
+}
+Value DeviceMath::fsub(Value x, Value y) {
+  return arith::SubFOp::create(b, loc, x, y);
+}
+Value DeviceMath::fmul(Value x, Value y) {
+  return arith::MulFOp::create(b, loc, x, y);
+}
+Value DeviceMath::fma(Value x, Value y, Value z) {
+  return LLVM::FMAOp::create(b, loc, x, y, z);
+}
+Value DeviceMath::fmax(Value x, Value y) {
+  // llvm.maxnum is max.f32 (arith.maxnumf would become a libdevice call).
+  return LLVM::MaxNumOp::create(b, loc, x, y);
+}
+Value DeviceMath::fcmp(arith::CmpFPredicate predicate, Value x, Value y) {
+  return arith::CmpFOp::create(b, loc, predicate, x, y);
+}
+/// The NVVM intrinsic `name` of one f32 operand (convert-gpu-to-nvvm would
+/// turn llvm.exp2 and friends into libdevice calls, which need the SDK).
+static Value unaryIntrinsic(OpBuilder &b, Location loc, StringRef name,
+                            Value x) {
+  return LLVM::CallIntrinsicOp::create(b, loc, b.getF32Type(),
+                                       b.getStringAttr(name), ValueRange{x})
+      .getResult(0);
+}
+Value DeviceMath::exp2(Value x) {
+  return unaryIntrinsic(b, loc, "llvm.nvvm.ex2.approx.f32", x);
+}
+Value DeviceMath::log2(Value x) {
+  return unaryIntrinsic(b, loc, "llvm.nvvm.lg2.approx.f", x);
+}
+
+Value DeviceMath::shuffleXor(Value x, int64_t mask) {
+  return gpu::ShuffleOp::create(b, loc, x, i32(mask), i32(32),
+                                gpu::ShuffleMode::XOR)
+      .getShuffleResult();
+}
+Value DeviceMath::quadMax(Value x) {
+  x = fmax(x, shuffleXor(x, 1));
+  return fmax(x, shuffleXor(x, 2));
+}
+Value DeviceMath::quadSum(Value x) {
+  x = fadd(x, shuffleXor(x, 1));
+  return fadd(x, shuffleXor(x, 2));
+}
+
+Value DeviceMath::threadIdx() {
+  return toI32(threadId(b, loc, gpu::Dimension::x));
+}
+Value DeviceMath::blockIdx(gpu::Dimension dim) {
+  return toI32(blockId(b, loc, dim));
+}
+Value DeviceMath::dim(Value memref, int64_t dim) {
+  return toI32(memref::DimOp::create(b, loc, memref, dim));
+}
+
+static Value pointerOf(DeviceMath &m, Value memref, unsigned addressSpace) {
+  Value address =
+      memref::ExtractAlignedPointerAsIndexOp::create(m.b, m.loc, memref);
+  return LLVM::IntToPtrOp::create(
+      m.b, m.loc, LLVM::LLVMPointerType::get(m.b.getContext(), addressSpace),
+      m.toI64(address));
+}
+
+Value gpu_lowering::globalPointer(DeviceMath &m, Value memref) {
+  // Device allocations are in the global window, where generic and global
+  // addresses coincide.
+  return pointerOf(m, memref, /*addressSpace=*/1);
+}
+
+Value gpu_lowering::sharedPointer(DeviceMath &m, Value memref) {
+  return pointerOf(m, memref, /*addressSpace=*/3);
+}
+
+Value gpu_lowering::offsetPointer(DeviceMath &m, Value pointer,
+                                  Type elementType, Value offset) {
+  return LLVM::GEPOp::create(m.b, m.loc, pointer.getType(), elementType,
+                             pointer, ValueRange{offset});
 }

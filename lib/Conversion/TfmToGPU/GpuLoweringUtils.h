@@ -120,6 +120,99 @@ Value blockAllReduce(OpBuilder &b, Location loc, Value value, ReduceKind kind,
 void barrier(OpBuilder &b, Location loc);
 
 //===----------------------------------------------------------------------===//
+// Device arithmetic
+//===----------------------------------------------------------------------===//
+
+/// How a kernel's integers compare and widen: signed where they may be
+/// negative (attention's key − position), else unsigned (the cheaper ops).
+enum class IntegerSign { Signed, Unsigned };
+
+/// Arithmetic at a builder's insertion point, for kernel bodies: integers
+/// are i32 (positions, rows, columns) or i64 (element offsets into global
+/// memory), values f32.
+class DeviceMath {
+public:
+  DeviceMath(OpBuilder &b, Location loc, IntegerSign sign)
+      : b(b), loc(loc), sign(sign) {}
+
+  OpBuilder &b;
+  Location loc;
+  IntegerSign sign;
+
+  Value i32(int64_t value);
+  Value i64(int64_t value);
+  Value f32(double value);
+
+  // Integer ops on operands of one type (i32 or i64).
+  Value add(Value x, Value y);
+  Value sub(Value x, Value y);
+  Value mul(Value x, Value y);
+  /// Quotient and remainder of non-negative integers, whatever the sign
+  /// mode: the unsigned instructions are the cheaper ones.
+  Value div(Value x, Value y);
+  Value rem(Value x, Value y);
+  /// The same by a constant of x's type.
+  Value div(Value x, int64_t y);
+  Value rem(Value x, int64_t y);
+  Value ceilDiv(Value x, Value y);
+  Value floorDiv(Value x, Value y);
+  Value min(Value x, Value y);
+  Value max(Value x, Value y);
+  Value cmp(arith::CmpIPredicate predicate, Value x, Value y);
+  Value lt(Value x, Value y);
+  Value ge(Value x, Value y);
+  Value both(Value x, Value y);
+  Value select(Value condition, Value x, Value y);
+  /// `x` where `condition` holds, else 0 of x's type (an index safe to
+  /// read at).
+  Value orZero(Value condition, Value x);
+
+  /// An index value as i32 / an index or i32 value as i64 / an i32 as
+  /// index.
+  Value toI32(Value index);
+  Value toI64(Value integer);
+  Value toIndex(Value i32);
+  /// An integer as f32.
+  Value toF32(Value integer);
+
+  Value fadd(Value x, Value y);
+  Value fsub(Value x, Value y);
+  Value fmul(Value x, Value y);
+  Value fma(Value x, Value y, Value z);
+  Value fmax(Value x, Value y);
+  Value fcmp(arith::CmpFPredicate predicate, Value x, Value y);
+  /// 2^x and log2(x) as the hardware's approximations (ex2/lg2.approx,
+  /// relative error ~2^-22); 2^-inf = 0, log2(0) = -inf.
+  Value exp2(Value x);
+  Value log2(Value x);
+  /// x in the quad's lanes (lane ^ 1, lane ^ 2) combined: the mma
+  /// fragments spread a row over the four lanes of a quad.
+  Value quadMax(Value x);
+  Value quadSum(Value x);
+  /// The value of `x` in lane (lane ^ mask) of the warp.
+  Value shuffleXor(Value x, int64_t mask);
+
+  /// The thread's / block's coordinates as i32.
+  Value threadIdx();
+  Value blockIdx(gpu::Dimension dim);
+  /// Dimension `dim` of a memref as i32.
+  Value dim(Value memref, int64_t dim);
+
+private:
+  bool isSigned() const { return sign == IntegerSign::Signed; }
+};
+
+/// A raw pointer to the data of a global-memory memref (!llvm.ptr<1>) or
+/// of shared memory (!llvm.ptr<3>), for vector loads, cp.async and
+/// ldmatrix.
+Value globalPointer(DeviceMath &m, Value memref);
+Value sharedPointer(DeviceMath &m, Value memref);
+/// `pointer` advanced by `offset` elements of `elementType` (offset i32 or
+/// i64).
+Value offsetPointer(DeviceMath &m, Value pointer, Type elementType,
+                    Value offset);
+
+//===----------------------------------------------------------------------===//
 // Patterns, one populate function per op family (one file each)
 //===----------------------------------------------------------------------===//
 

@@ -56,11 +56,11 @@ Value GemvKernelBuilder::loadChunk(Value row, Value offset, Value valid) {
   auto type = VectorType::get({T::chunkElements}, elementType);
   // Inputs do not change during the kernel: ld.global.nc.
   Value loaded = LLVM::LoadOp::create(
-      b, loc, type, elementPointer(b, loc, row, elementType, offset), 16,
+      b, loc, type, offsetPointer(m, row, elementType, offset), 16,
       /*isVolatile=*/false, /*isNonTemporal=*/false, /*isInvariant=*/true);
   Value zeros = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(type, b.getFloatAttr(elementType, 0.0)));
-  return arith::SelectOp::create(b, loc, valid, loaded, zeros);
+  return m.select(valid, loaded, zeros);
 }
 
 SmallVector<Value> GemvKernelBuilder::widen(Value chunk) {
@@ -68,70 +68,71 @@ SmallVector<Value> GemvKernelBuilder::widen(Value chunk) {
   Value values = arith::ExtFOp::create(b, loc, widened, chunk);
   SmallVector<Value> elements;
   for (int64_t i = 0; i < T::chunkElements; ++i)
-    elements.push_back(LLVM::ExtractElementOp::create(b, loc, values, c32(i)));
+    elements.push_back(
+        LLVM::ExtractElementOp::create(b, loc, values, m.i32(i)));
   return elements;
 }
 
 void GemvKernelBuilder::build() {
-  Value tid = toI32(b, loc, threadId(b, loc, gpu::Dimension::x));
-  Value lane = rem(tid, 32);
-  Value warp = div(tid, 32);
+  Value tid = m.threadIdx();
+  Value lane = m.rem(tid, 32);
+  Value warp = m.div(tid, 32);
   Value globalWarp =
-      add(mul(toI32(b, loc, blockId(b, loc, gpu::Dimension::x)), c32(T::warps)),
-          warp);
+      m.add(m.mul(m.blockIdx(gpu::Dimension::x), m.i32(T::warps)), warp);
   int64_t columnsPerWarp = spec.gated ? T::rowsPerWarp / 2 : T::rowsPerWarp;
-  Value firstColumn = mul(globalWarp, c32(columnsPerWarp));
+  Value firstColumn = m.mul(globalWarp, m.i32(columnsPerWarp));
 
   // The warp's weight rows: non-gated, columns firstColumn + r; gated, the
   // gate rows of its columns then their up rows (one group).
   SmallVector<Value> weightRows, weightRowExists;
   for (int64_t r = 0; r < T::rowsPerWarp; ++r) {
-    auto [row, exists] = weightRowOfTileRow(b, loc, operands, firstColumn,
-                                            c32(r), T::rowsPerWarp);
+    auto [row, exists] =
+        weightRowOfTileRow(m, operands, firstColumn, m.i32(r), T::rowsPerWarp);
     weightRows.push_back(
-        rowPointer(operands.weight, elementType, orZero(exists, row)));
+        rowPointer(operands.weight, elementType, m.orZero(exists, row)));
     weightRowExists.push_back(exists);
   }
 
-  Value chunks =
-      arith::DivUIOp::create(b, loc, operands.depth, c32(T::chunkElements));
+  Value chunks = m.div(operands.depth, T::chunkElements);
   int64_t chunksPerStep = 32 * T::unroll;
-  Value steps = arith::DivUIOp::create(
-      b, loc, add(chunks, c32(chunksPerStep - 1)), c32(chunksPerStep));
-  SmallVector<Value> zeros(kGemvMaxRows * T::rowsPerWarp,
-                           f32Constant(b, loc, 0.0));
-  auto accIndex = [](int64_t m, int64_t r) { return m * T::rowsPerWarp + r; };
+  Value stepChunks = m.i32(chunksPerStep);
+  Value steps = m.div(m.add(chunks, m.i32(chunksPerStep - 1)), stepChunks);
+  SmallVector<Value> zeros(kGemvMaxRows * T::rowsPerWarp, m.f32(0.0));
+  auto accIndex = [](int64_t row, int64_t r) {
+    return row * T::rowsPerWarp + r;
+  };
   auto loop = scf::ForOp::create(
-      b, loc, c32(0), steps, c32(1), zeros,
+      b, loc, m.i32(0), steps, m.i32(1), zeros,
       [&](OpBuilder &, Location, Value step, ValueRange accIn) {
         SmallVector<Value> acc(accIn.begin(), accIn.end());
         // All of the step's weight chunks are loaded before any is used.
         SmallVector<Value> offsets, inside;
         SmallVector<SmallVector<Value>> weights; // [u][r]
         for (int64_t u = 0; u < T::unroll; ++u) {
-          Value chunk =
-              add(mul(step, c32(chunksPerStep)), add(c32(u * 32), lane));
-          inside.push_back(ult(chunk, chunks));
-          offsets.push_back(toI64(
-              b, loc, mul(orZero(inside[u], chunk), c32(T::chunkElements))));
+          Value chunk = m.add(m.mul(step, m.i32(chunksPerStep)),
+                              m.add(m.i32(u * 32), lane));
+          inside.push_back(m.lt(chunk, chunks));
+          offsets.push_back(m.toI64(
+              m.mul(m.orZero(inside[u], chunk), m.i32(T::chunkElements))));
           weights.emplace_back();
           for (int64_t r = 0; r < T::rowsPerWarp; ++r)
-            weights[u].push_back(loadChunk(
-                weightRows[r], offsets[u],
-                arith::AndIOp::create(b, loc, inside[u], weightRowExists[r])));
+            weights[u].push_back(
+                loadChunk(weightRows[r], offsets[u],
+                          m.both(inside[u], weightRowExists[r])));
         }
         // Rows of x past M are skipped (a branch uniform across the warp).
-        for (int64_t m = 0; m < kGemvMaxRows; ++m) {
+        for (int64_t inputRow = 0; inputRow < kGemvMaxRows; ++inputRow) {
           SmallVector<Value> rowAcc;
           for (int64_t r = 0; r < T::rowsPerWarp; ++r)
-            rowAcc.push_back(acc[accIndex(m, r)]);
+            rowAcc.push_back(acc[accIndex(inputRow, r)]);
           auto ifRow = scf::IfOp::create(b, loc, ValueRange(rowAcc).getTypes(),
-                                         ult(c32(m), operands.rows),
+                                         m.lt(m.i32(inputRow), operands.rows),
                                          /*withElseRegion=*/true);
           {
             OpBuilder::InsertionGuard guard(b);
             b.setInsertionPointToStart(ifRow.thenBlock());
-            Value xRow = rowPointer(operands.input, elementType, c32(m));
+            Value xRow =
+                rowPointer(operands.input, elementType, m.i32(inputRow));
             SmallVector<Value> xChunks;
             for (int64_t u = 0; u < T::unroll; ++u)
               xChunks.push_back(loadChunk(xRow, offsets[u], inside[u]));
@@ -150,31 +151,32 @@ void GemvKernelBuilder::build() {
             scf::YieldOp::create(b, loc, rowAcc);
           }
           for (int64_t r = 0; r < T::rowsPerWarp; ++r)
-            acc[accIndex(m, r)] = ifRow.getResult(r);
+            acc[accIndex(inputRow, r)] = ifRow.getResult(r);
         }
         scf::YieldOp::create(b, loc, acc);
       });
 
-  Value isLaneZero =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, c32(0));
+  Value isLaneZero = m.cmp(arith::CmpIPredicate::eq, lane, m.i32(0));
   int64_t columns = spec.staticColumns();
   bool wholeVectors =
       !ShapedType::isDynamic(columns) && columns % columnsPerWarp == 0;
-  for (int64_t m = 0; m < kGemvMaxRows; ++m) {
-    auto ifRow = scf::IfOp::create(b, loc, ult(c32(m), operands.rows), false);
+  for (int64_t inputRow = 0; inputRow < kGemvMaxRows; ++inputRow) {
+    auto ifRow =
+        scf::IfOp::create(b, loc, m.lt(m.i32(inputRow), operands.rows), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifRow.thenBlock());
     SmallVector<Value> sums;
     for (int64_t r = 0; r < T::rowsPerWarp; ++r)
-      sums.push_back(warpAllReduce(b, loc, loop.getResult(accIndex(m, r)),
-                                   ReduceKind::Sum));
+      sums.push_back(warpAllReduce(
+          b, loc, loop.getResult(accIndex(inputRow, r)), ReduceKind::Sum));
     auto ifLane = scf::IfOp::create(b, loc, isLaneZero, false);
     b.setInsertionPointToStart(ifLane.thenBlock());
     ArrayRef<Value> all(sums);
-    storeEpilogue(
-        b, loc, operands, c32(m), firstColumn, all.take_front(columnsPerWarp),
-        spec.gated ? all.drop_front(columnsPerWarp) : ArrayRef<Value>(),
-        wholeVectors);
+    storeEpilogue(m, operands, m.i32(inputRow), firstColumn,
+                  all.take_front(columnsPerWarp),
+                  spec.gated ? all.drop_front(columnsPerWarp)
+                             : ArrayRef<Value>(),
+                  wholeVectors);
   }
 }
 

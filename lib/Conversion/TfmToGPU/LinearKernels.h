@@ -81,44 +81,21 @@ struct LinearOperands {
   Value rows, columns, depth; ///< M, N, K
   const LinearSpec *spec;
 
-  static LinearOperands fromArguments(OpBuilder &b, Location loc,
-                                      gpu::GPUFuncOp func,
+  static LinearOperands fromArguments(DeviceMath &m, gpu::GPUFuncOp func,
                                       const LinearSpec &spec);
 };
 
-/// i32 / i64 constants and common integer arithmetic.
-Value i32Constant(OpBuilder &b, Location loc, int64_t value);
-Value i64Constant(OpBuilder &b, Location loc, int64_t value);
-Value toI32(OpBuilder &b, Location loc, Value index);
-Value toI64(OpBuilder &b, Location loc, Value integer);
-
-/// The aligned base pointer of `memref` as !llvm.ptr<addressSpace>.
-Value basePointer(OpBuilder &b, Location loc, Value memref,
-                  unsigned addressSpace);
-
 /// The kernel's (only) workgroup buffer, aligned to 16 bytes for cp.async,
 /// ldmatrix and vector accesses, as !llvm.ptr<3>.
-Value sharedBasePointer(OpBuilder &b, Location loc, gpu::GPUFuncOp func);
+Value sharedBasePointer(DeviceMath &m, gpu::GPUFuncOp func);
 
-/// `base` advanced by `offset` elements of `elementType`.
-Value elementPointer(OpBuilder &b, Location loc, Value base, Type elementType,
-                     Value offset);
-
-/// What the kernel builders share: the operands, i32 index arithmetic, and
-/// the guards of loads along rows of K elements.
+/// What the kernel builders share: the operands, unsigned i32 arithmetic,
+/// and the guards of loads along rows of K elements.
 class LinearKernelBuilderBase {
 protected:
   LinearKernelBuilderBase(OpBuilder &b, Location loc, gpu::GPUFuncOp func,
                           const LinearSpec &spec);
 
-  Value c32(int64_t value);
-  Value add(Value l, Value r);
-  Value mul(Value l, Value r);
-  Value div(Value l, int64_t r);
-  Value rem(Value l, int64_t r);
-  Value ult(Value l, Value r);
-  /// `value` where `condition` holds, else 0 (an index safe to read at).
-  Value orZero(Value condition, Value value);
   /// Whether element `k` of a row exists: the row does and k < K.
   Value inDepth(Value rowExists, Value k);
   /// The start of row `row` of the K-contiguous matrix at `base`.
@@ -126,6 +103,7 @@ protected:
 
   OpBuilder &b;
   Location loc;
+  DeviceMath m;
   const LinearSpec &spec;
   LinearOperands operands;
 };
@@ -136,7 +114,7 @@ protected:
 /// of `groupSize` tile rows holds the gate rows of groupSize/2 output
 /// columns then their up rows, so that one thread finds the gate and up
 /// accumulators of an output column together.
-std::pair<Value, Value> weightRowOfTileRow(OpBuilder &b, Location loc,
+std::pair<Value, Value> weightRowOfTileRow(DeviceMath &m,
                                            const LinearOperands &operands,
                                            Value firstColumn, Value tileRow,
                                            int64_t groupSize);
@@ -146,9 +124,9 @@ std::pair<Value, Value> weightRowOfTileRow(OpBuilder &b, Location loc,
 /// accumulators when gated) and stores the results. With `wholeVectors`
 /// the caller guarantees N is a multiple of acc.size(), so the columns are
 /// all in bounds or all out, and vector loads and stores are aligned.
-void storeEpilogue(OpBuilder &b, Location loc, const LinearOperands &operands,
-                   Value row, Value column, ArrayRef<Value> acc,
-                   ArrayRef<Value> up, bool wholeVectors);
+void storeEpilogue(DeviceMath &m, const LinearOperands &operands, Value row,
+                   Value column, ArrayRef<Value> acc, ArrayRef<Value> up,
+                   bool wholeVectors);
 
 } // namespace mlir::tfm::gpu_lowering
 

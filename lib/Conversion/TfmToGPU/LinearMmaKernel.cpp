@@ -93,9 +93,8 @@ public:
       : LinearKernelBuilderBase(b, loc, func, spec), t(t),
         elementType(cast<MemRefType>(spec.inputType).getElementType()),
         asyncCopies(asyncCopiesApply(spec)) {
-    shared = basePointer(
-        b, loc, dynamicSharedBuffer(b, loc, {t.ringBytes()}, b.getI8Type(), 0),
-        3);
+    shared = sharedPointer(
+        m, dynamicSharedBuffer(b, loc, {t.ringBytes()}, b.getI8Type(), 0));
   }
 
   void build();
@@ -110,14 +109,14 @@ private:
   };
 
   Value sharedAt(Value byteOffset) {
-    return elementPointer(b, loc, shared, b.getI8Type(), byteOffset);
+    return offsetPointer(m, shared, b.getI8Type(), byteOffset);
   }
 
   /// Byte offset of 16-byte chunk `chunk` of row `row` in a tile.
   Value swizzledOffset(Value row, Value chunk) {
-    Value phase = rem(div(row, t.rowsPerLine()), t.chunksPerRow());
+    Value phase = m.rem(m.div(row, t.rowsPerLine()), t.chunksPerRow());
     Value physical = arith::XOrIOp::create(b, loc, chunk, phase);
-    return add(mul(row, c32(t.rowBytes())), mul(physical, c32(16)));
+    return m.add(m.mul(row, m.i32(t.rowBytes())), m.mul(physical, m.i32(16)));
   }
 
   SmallVector<ChunkCopy> planCopies(int64_t tileRows, Value matrix,
@@ -147,20 +146,20 @@ private:
 
 SmallVector<MmaKernelBuilder::ChunkCopy>
 MmaKernelBuilder::planCopies(int64_t tileRows, Value matrix, bool isWeight) {
-  Value tid = toI32(b, loc, threadId(b, loc, gpu::Dimension::x));
+  Value tid = m.threadIdx();
   SmallVector<ChunkCopy> copies;
   for (int64_t c = 0; c < tileRows * t.chunksPerRow() / t.threads(); ++c) {
-    Value id = add(tid, c32(c * t.threads()));
-    Value tileRow = div(id, t.chunksPerRow());
-    Value chunk = rem(id, t.chunksPerRow());
-    auto [row, exists] = isWeight
-                             ? weightRowOfTileRow(b, loc, operands, firstColumn,
-                                                  tileRow, t.warpCols())
-                             : std::pair<Value, Value>{
-                                   add(firstRow, tileRow),
-                                   ult(add(firstRow, tileRow), operands.rows)};
-    copies.push_back({rowPointer(matrix, elementType, orZero(exists, row)),
-                      exists, mul(chunk, c32(8)),
+    Value id = m.add(tid, m.i32(c * t.threads()));
+    Value tileRow = m.div(id, t.chunksPerRow());
+    Value chunk = m.rem(id, t.chunksPerRow());
+    auto [row, exists] =
+        isWeight ? weightRowOfTileRow(m, operands, firstColumn, tileRow,
+                                      t.warpCols())
+                 : std::pair<Value, Value>{
+                       m.add(firstRow, tileRow),
+                       m.lt(m.add(firstRow, tileRow), operands.rows)};
+    copies.push_back({rowPointer(matrix, elementType, m.orZero(exists, row)),
+                      exists, m.mul(chunk, m.i32(8)),
                       swizzledOffset(tileRow, chunk)});
   }
   return copies;
@@ -168,18 +167,17 @@ MmaKernelBuilder::planCopies(int64_t tileRows, Value matrix, bool isWeight) {
 
 void MmaKernelBuilder::issueCopies(ArrayRef<ChunkCopy> copies, Type type,
                                    Value stageOffset, Value kTile) {
-  Value kFirst = mul(kTile, c32(t.depth));
+  Value kFirst = m.mul(kTile, m.i32(t.depth));
   for (const ChunkCopy &copy : copies) {
-    Value k = add(kFirst, copy.kInStage);
-    Value destination = sharedAt(add(stageOffset, copy.sharedOffset));
+    Value k = m.add(kFirst, copy.kInStage);
+    Value destination = sharedAt(m.add(stageOffset, copy.sharedOffset));
     if (asyncCopies) {
       // K is a multiple of 8: a chunk is wholly inside K or wholly past it;
       // cp.async zero-fills the 16 bytes when it copies none.
       Value inside = inDepth(copy.rowExists, k);
-      Value bytes = arith::SelectOp::create(b, loc, inside, c32(16), c32(0));
-      Value kRead = orZero(inside, k);
-      Value source =
-          elementPointer(b, loc, copy.rowPointer, type, toI64(b, loc, kRead));
+      Value bytes = m.select(inside, m.i32(16), m.i32(0));
+      Value kRead = m.orZero(inside, k);
+      Value source = offsetPointer(m, copy.rowPointer, type, m.toI64(kRead));
       NVVM::CpAsyncOp::create(b, loc, destination, source, 16,
                               NVVM::LoadCacheModifierKind::CG, bytes);
       continue;
@@ -188,25 +186,23 @@ void MmaKernelBuilder::issueCopies(ArrayRef<ChunkCopy> copies, Type type,
     // to the accumulators.
     Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(type, 0.0));
     for (int64_t i = 0; i < 8; ++i) {
-      Value ki = add(k, c32(i));
+      Value ki = m.add(k, m.i32(i));
       Value inside = inDepth(copy.rowExists, ki);
-      Value kRead = orZero(inside, ki);
+      Value kRead = m.orZero(inside, ki);
       Value loaded = LLVM::LoadOp::create(
-          b, loc, type,
-          elementPointer(b, loc, copy.rowPointer, type, toI64(b, loc, kRead)),
+          b, loc, type, offsetPointer(m, copy.rowPointer, type, m.toI64(kRead)),
           2);
-      LLVM::StoreOp::create(
-          b, loc, arith::SelectOp::create(b, loc, inside, loaded, zero),
-          elementPointer(b, loc, destination, type, i64Constant(b, loc, i)), 2);
+      LLVM::StoreOp::create(b, loc, m.select(inside, loaded, zero),
+                            offsetPointer(m, destination, type, m.i64(i)), 2);
     }
   }
 }
 
 void MmaKernelBuilder::issueStage(Value kTile, Value stage) {
-  Value stageOffset = mul(stage, c32(t.stageBytes()));
+  Value stageOffset = m.mul(stage, m.i32(t.stageBytes()));
   issueCopies(inputCopies, elementType, stageOffset, kTile);
-  issueCopies(weightCopies, elementType, add(stageOffset, c32(t.aTileBytes())),
-              kTile);
+  issueCopies(weightCopies, elementType,
+              m.add(stageOffset, m.i32(t.aTileBytes())), kTile);
 }
 
 SmallVector<Value> MmaKernelBuilder::loadFragments(Value address) {
@@ -236,16 +232,16 @@ SmallVector<Value> MmaKernelBuilder::computeStage(Value stage, ValueRange acc) {
   NVVM::MMATypes multiplicand =
       elementType.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
   SmallVector<Value> result(acc.begin(), acc.end());
-  Value aTile = mul(stage, c32(t.stageBytes()));
-  Value bTile = add(aTile, c32(t.aTileBytes()));
+  Value aTile = m.mul(stage, m.i32(t.stageBytes()));
+  Value bTile = m.add(aTile, m.i32(t.aTileBytes()));
   for (int64_t kk = 0; kk < t.depth / 16; ++kk) {
     SmallVector<SmallVector<Value>> aFragments, bFragments;
     for (int64_t mi = 0; mi < t.mTiles(); ++mi)
-      aFragments.push_back(loadFragments(sharedAt(
-          add(aTile, add(aLaneOffsets[kk], c32(mi * 16 * t.rowBytes()))))));
+      aFragments.push_back(loadFragments(sharedAt(m.add(
+          aTile, m.add(aLaneOffsets[kk], m.i32(mi * 16 * t.rowBytes()))))));
     for (int64_t nj = 0; nj < t.nTiles() / 2; ++nj) {
-      SmallVector<Value> pair = loadFragments(sharedAt(
-          add(bTile, add(bLaneOffsets[kk], c32(nj * 16 * t.rowBytes())))));
+      SmallVector<Value> pair = loadFragments(sharedAt(m.add(
+          bTile, m.add(bLaneOffsets[kk], m.i32(nj * 16 * t.rowBytes())))));
       bFragments.push_back({pair[0], pair[1]});
       bFragments.push_back({pair[2], pair[3]});
     }
@@ -276,22 +272,22 @@ void MmaKernelBuilder::storeResults(ValueRange acc) {
   int64_t warpColumns = spec.gated ? t.warpCols() / 2 : t.warpCols();
   int64_t columns = spec.staticColumns();
   bool wholePairs = !ShapedType::isDynamic(columns) && columns % 2 == 0;
-  Value laneRow = div(lane, 4);
-  Value laneColumn = mul(rem(lane, 4), c32(2));
-  Value warpRow = add(firstRow, mul(warpM, c32(t.warpRows())));
-  Value warpColumn = add(firstColumn, mul(warpN, c32(warpColumns)));
+  Value laneRow = m.div(lane, 4);
+  Value laneColumn = m.mul(m.rem(lane, 4), m.i32(2));
+  Value warpRow = m.add(firstRow, m.mul(warpM, m.i32(t.warpRows())));
+  Value warpColumn = m.add(firstColumn, m.mul(warpN, m.i32(warpColumns)));
   for (int64_t mi = 0; mi < t.mTiles(); ++mi) {
     for (int64_t ni = 0; ni < columnTiles; ++ni) {
-      Value column = add(warpColumn, add(laneColumn, c32(ni * 8)));
+      Value column = m.add(warpColumn, m.add(laneColumn, m.i32(ni * 8)));
       for (int64_t half = 0; half < 2; ++half) {
-        Value row = add(warpRow, add(laneRow, c32(mi * 16 + half * 8)));
+        Value row = m.add(warpRow, m.add(laneRow, m.i32(mi * 16 + half * 8)));
         SmallVector<Value> pair = {acc[accIndex(mi, ni, 2 * half)],
                                    acc[accIndex(mi, ni, 2 * half + 1)]};
         SmallVector<Value> up;
         if (spec.gated)
           up = {acc[accIndex(mi, ni + columnTiles, 2 * half)],
                 acc[accIndex(mi, ni + columnTiles, 2 * half + 1)]};
-        storeEpilogue(b, loc, operands, row, column, pair, up, wholePairs);
+        storeEpilogue(m, operands, row, column, pair, up, wholePairs);
       }
     }
   }
@@ -301,33 +297,29 @@ void MmaKernelBuilder::storeResults(ValueRange acc) {
 /// of kGroupRows row tiles, then on to the next column tile, and on to
 /// the next group after the last column.
 std::pair<Value, Value> MmaKernelBuilder::blockTile() {
-  auto index = [&](Value v) { return toI32(b, loc, v); };
-  Value columnTiles = index(gpu::GridDimOp::create(b, loc, gpu::Dimension::x));
-  Value rowTiles = index(gpu::GridDimOp::create(b, loc, gpu::Dimension::y));
-  Value id = add(mul(index(blockId(b, loc, gpu::Dimension::y)), columnTiles),
-                 index(blockId(b, loc, gpu::Dimension::x)));
-  Value groupSize = mul(columnTiles, c32(kGroupRows));
-  Value groupFirstRow =
-      mul(arith::DivUIOp::create(b, loc, id, groupSize), c32(kGroupRows));
-  Value rowsInGroup = arith::MinUIOp::create(
-      b, loc, arith::SubIOp::create(b, loc, rowTiles, groupFirstRow),
-      c32(kGroupRows));
-  Value inGroup = arith::RemUIOp::create(b, loc, id, groupSize);
-  return {
-      add(groupFirstRow, arith::RemUIOp::create(b, loc, inGroup, rowsInGroup)),
-      arith::DivUIOp::create(b, loc, inGroup, rowsInGroup)};
+  Value columnTiles =
+      m.toI32(gpu::GridDimOp::create(b, loc, gpu::Dimension::x));
+  Value rowTiles = m.toI32(gpu::GridDimOp::create(b, loc, gpu::Dimension::y));
+  Value id = m.add(m.mul(m.blockIdx(gpu::Dimension::y), columnTiles),
+                   m.blockIdx(gpu::Dimension::x));
+  Value groupSize = m.mul(columnTiles, m.i32(kGroupRows));
+  Value groupFirstRow = m.mul(m.div(id, groupSize), m.i32(kGroupRows));
+  Value rowsInGroup = m.min(m.sub(rowTiles, groupFirstRow), m.i32(kGroupRows));
+  Value inGroup = m.rem(id, groupSize);
+  return {m.add(groupFirstRow, m.rem(inGroup, rowsInGroup)),
+          m.div(inGroup, rowsInGroup)};
 }
 
 void MmaKernelBuilder::build() {
-  Value tid = toI32(b, loc, threadId(b, loc, gpu::Dimension::x));
-  Value warp = div(tid, 32);
-  lane = rem(tid, 32);
-  warpM = rem(warp, t.warpsM);
-  warpN = div(warp, t.warpsM);
+  Value tid = m.threadIdx();
+  Value warp = m.div(tid, 32);
+  lane = m.rem(tid, 32);
+  warpM = m.rem(warp, t.warpsM);
+  warpN = m.div(warp, t.warpsM);
   int64_t outputColumns = spec.gated ? t.blockCols / 2 : t.blockCols;
   auto [rowTile, columnTile] = blockTile();
-  firstRow = mul(rowTile, c32(t.blockRows));
-  firstColumn = mul(columnTile, c32(outputColumns));
+  firstRow = m.mul(rowTile, m.i32(t.blockRows));
+  firstColumn = m.mul(columnTile, m.i32(outputColumns));
   inputCopies = planCopies(t.blockRows, operands.input, /*isWeight=*/false);
   weightCopies = planCopies(t.blockCols, operands.weight, /*isWeight=*/true);
 
@@ -335,46 +327,45 @@ void MmaKernelBuilder::build() {
   // 0-15 at k 0-7, lanes 16-31 the same rows at k 8-15 (registers a0-a3 in
   // mma order). B (two n8 tiles): lanes 0-7 / 8-15 give weight rows 0-7 at
   // k 0-7 / 8-15, lanes 16-31 rows 8-15 likewise.
-  Value aRow = add(mul(warpM, c32(t.warpRows())), rem(lane, 16));
-  Value bRow = add(mul(warpN, c32(t.warpCols())),
-                   add(mul(div(lane, 16), c32(8)), rem(lane, 8)));
+  Value aRow = m.add(m.mul(warpM, m.i32(t.warpRows())), m.rem(lane, 16));
+  Value bRow = m.add(m.mul(warpN, m.i32(t.warpCols())),
+                     m.add(m.mul(m.div(lane, 16), m.i32(8)), m.rem(lane, 8)));
   for (int64_t kk = 0; kk < t.depth / 16; ++kk) {
     aLaneOffsets.push_back(
-        swizzledOffset(aRow, add(c32(2 * kk), div(lane, 16))));
+        swizzledOffset(aRow, m.add(m.i32(2 * kk), m.div(lane, 16))));
     bLaneOffsets.push_back(
-        swizzledOffset(bRow, add(c32(2 * kk), rem(div(lane, 8), 2))));
+        swizzledOffset(bRow, m.add(m.i32(2 * kk), m.rem(m.div(lane, 8), 2))));
   }
 
-  Value kTiles = div(add(operands.depth, c32(t.depth - 1)), t.depth);
+  Value kTiles = m.div(m.add(operands.depth, m.i32(t.depth - 1)), t.depth);
   auto commit = [&] {
     if (asyncCopies)
       NVVM::CpAsyncCommitGroupOp::create(b, loc);
   };
   auto issueIfInside = [&](Value kTile, Value stage) {
-    auto inside = scf::IfOp::create(b, loc, ult(kTile, kTiles), false);
+    auto inside = scf::IfOp::create(b, loc, m.lt(kTile, kTiles), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(inside.thenBlock());
     issueStage(kTile, stage);
   };
   for (int64_t s = 0; s < t.stages - 1; ++s) {
-    issueIfInside(c32(s), c32(s));
+    issueIfInside(m.i32(s), m.i32(s));
     commit();
   }
 
-  SmallVector<Value> zeros(t.mTiles() * t.nTiles() * 4,
-                           f32Constant(b, loc, 0.0));
+  SmallVector<Value> zeros(t.mTiles() * t.nTiles() * 4, m.f32(0.0));
   auto loop = scf::ForOp::create(
-      b, loc, c32(0), kTiles, c32(1), zeros,
+      b, loc, m.i32(0), kTiles, m.i32(1), zeros,
       [&](OpBuilder &, Location, Value kTile, ValueRange acc) {
         // Stage kTile has landed (at most stages - 2 younger groups are in
         // flight) and every warp is done with the stage refilled next.
         if (asyncCopies)
           NVVM::CpAsyncWaitGroupOp::create(b, loc, t.stages - 2);
         barrier(b, loc);
-        Value next = add(kTile, c32(t.stages - 1));
-        issueIfInside(next, rem(next, t.stages));
+        Value next = m.add(kTile, m.i32(t.stages - 1));
+        issueIfInside(next, m.rem(next, t.stages));
         commit();
-        scf::YieldOp::create(b, loc, computeStage(rem(kTile, t.stages), acc));
+        scf::YieldOp::create(b, loc, computeStage(m.rem(kTile, t.stages), acc));
       });
   storeResults(loop.getResults());
 }

@@ -48,7 +48,7 @@ public:
   SimtKernelBuilder(OpBuilder &b, Location loc, gpu::GPUFuncOp func,
                     const LinearSpec &spec)
       : LinearKernelBuilderBase(b, loc, func, spec) {
-    shared = sharedBasePointer(b, loc, func);
+    shared = sharedBasePointer(m, func);
   }
 
   void build();
@@ -62,7 +62,7 @@ private:
   };
 
   Value sharedFloat(Value floatOffset) {
-    return elementPointer(b, loc, shared, b.getF32Type(), floatOffset);
+    return offsetPointer(m, shared, b.getF32Type(), floatOffset);
   }
 
   RowLoad planLoad(Value matrix, Type matrixType, Value row, Value exists,
@@ -85,42 +85,41 @@ SimtKernelBuilder::RowLoad SimtKernelBuilder::planLoad(Value matrix,
   int64_t depth = spec.staticDepth();
   bool vectorized = elementType.isF32() && !ShapedType::isDynamic(depth) &&
                     depth % T::loadsPerThread == 0;
-  return {rowPointer(matrix, elementType, orZero(exists, row)), exists, tileRow,
-          elementType, vectorized};
+  return {rowPointer(matrix, elementType, m.orZero(exists, row)), exists,
+          tileRow, elementType, vectorized};
 }
 
 SmallVector<Value> SimtKernelBuilder::load(const RowLoad &plan, Value kTile) {
-  Value k = add(mul(kTile, c32(T::depth)), kInTile);
-  Value zero = f32Constant(b, loc, 0.0);
+  Value k = m.add(m.mul(kTile, m.i32(T::depth)), kInTile);
+  Value zero = m.f32(0.0);
   auto loadAt = [&](Value kRead, Type type, unsigned alignment) -> Value {
-    return LLVM::LoadOp::create(b, loc, type,
-                                elementPointer(b, loc, plan.rowPointer,
-                                               plan.elementType,
-                                               toI64(b, loc, kRead)),
-                                alignment);
+    return LLVM::LoadOp::create(
+        b, loc, type,
+        offsetPointer(m, plan.rowPointer, plan.elementType, m.toI64(kRead)),
+        alignment);
   };
   SmallVector<Value> values;
   if (plan.vectorized) {
     // K % 4 == 0: the run is wholly inside K or wholly past it.
     Value inside = inDepth(plan.rowExists, k);
-    Value kRead = orZero(inside, k);
+    Value kRead = m.orZero(inside, k);
     Value run = loadAt(kRead, VectorType::get({4}, b.getF32Type()), 16);
     for (int64_t i = 0; i < 4; ++i) {
-      Value element = LLVM::ExtractElementOp::create(b, loc, run, c32(i));
-      values.push_back(arith::SelectOp::create(b, loc, inside, element, zero));
+      Value element = LLVM::ExtractElementOp::create(b, loc, run, m.i32(i));
+      values.push_back(m.select(inside, element, zero));
     }
     return values;
   }
   for (int64_t i = 0; i < 4; ++i) {
-    Value ki = add(k, c32(i));
+    Value ki = m.add(k, m.i32(i));
     Value inside = inDepth(plan.rowExists, ki);
-    Value kRead = orZero(inside, ki);
+    Value kRead = m.orZero(inside, ki);
     Value element =
         convertFloat(b, loc,
                      loadAt(kRead, plan.elementType,
                             plan.elementType.getIntOrFloatBitWidth() / 8),
                      b.getF32Type());
-    values.push_back(arith::SelectOp::create(b, loc, inside, element, zero));
+    values.push_back(m.select(inside, element, zero));
   }
   return values;
 }
@@ -128,33 +127,35 @@ SmallVector<Value> SimtKernelBuilder::load(const RowLoad &plan, Value kTile) {
 void SimtKernelBuilder::storeTransposed(ArrayRef<Value> values, Value buffer,
                                         int64_t offset, int64_t stride,
                                         Value tileRow) {
-  Value base = add(mul(buffer, c32(T::bufferFloats)), c32(offset));
+  Value base = m.add(m.mul(buffer, m.i32(T::bufferFloats)), m.i32(offset));
   for (auto [i, value] : llvm::enumerate(values)) {
-    Value k = add(kInTile, c32(i));
+    Value k = m.add(kInTile, m.i32(i));
     LLVM::StoreOp::create(
         b, loc, value,
-        sharedFloat(add(base, add(mul(k, c32(stride)), tileRow))), 4);
+        sharedFloat(m.add(base, m.add(m.mul(k, m.i32(stride)), tileRow))), 4);
   }
 }
 
 SmallVector<Value> SimtKernelBuilder::multiply(Value buffer, ValueRange acc) {
   Type quad = VectorType::get({4}, b.getF32Type());
-  Value base = mul(buffer, c32(T::bufferFloats));
+  Value base = m.mul(buffer, m.i32(T::bufferFloats));
   auto loadQuads = [&](Value tileBase, int64_t stride, Value first, int64_t k) {
     SmallVector<Value> elements;
     for (int64_t half = 0; half < 2; ++half) {
-      Value offset = add(tileBase, add(c32(k * stride + half * 64), first));
+      Value offset =
+          m.add(tileBase, m.add(m.i32(k * stride + half * 64), first));
       Value run = LLVM::LoadOp::create(b, loc, quad, sharedFloat(offset), 16);
       for (int64_t i = 0; i < 4; ++i)
-        elements.push_back(LLVM::ExtractElementOp::create(b, loc, run, c32(i)));
+        elements.push_back(
+            LLVM::ExtractElementOp::create(b, loc, run, m.i32(i)));
     }
     return elements;
   };
   SmallVector<Value> result(acc.begin(), acc.end());
   Value aBase = base;
-  Value bBase = add(base, c32(T::depth * T::aStride));
-  Value aFirst = mul(ty, c32(4));
-  Value bFirst = mul(tx, c32(4));
+  Value bBase = m.add(base, m.i32(T::depth * T::aStride));
+  Value aFirst = m.mul(ty, m.i32(4));
+  Value bFirst = m.mul(tx, m.i32(4));
   for (int64_t k = 0; k < T::depth; ++k) {
     SmallVector<Value> a = loadQuads(aBase, T::aStride, aFirst, k);
     SmallVector<Value> w = loadQuads(bBase, T::bStride, bFirst, k);
@@ -167,23 +168,22 @@ SmallVector<Value> SimtKernelBuilder::multiply(Value buffer, ValueRange acc) {
 }
 
 void SimtKernelBuilder::build() {
-  Value tid = toI32(b, loc, threadId(b, loc, gpu::Dimension::x));
-  tx = rem(tid, T::threadsN);
-  ty = div(tid, T::threadsN);
+  Value tid = m.threadIdx();
+  tx = m.rem(tid, T::threadsN);
+  ty = m.div(tid, T::threadsN);
   int64_t outputColumns = spec.gated ? T::blockCols / 2 : T::blockCols;
-  Value firstRow =
-      mul(toI32(b, loc, blockId(b, loc, gpu::Dimension::y)), c32(T::blockRows));
-  Value firstColumn = mul(toI32(b, loc, blockId(b, loc, gpu::Dimension::x)),
-                          c32(outputColumns));
+  Value firstRow = m.mul(m.blockIdx(gpu::Dimension::y), m.i32(T::blockRows));
+  Value firstColumn =
+      m.mul(m.blockIdx(gpu::Dimension::x), m.i32(outputColumns));
 
   // Thread t loads k run (t % 2)·4 of tile row t / 2 of both operands.
-  Value tileRow = div(tid, 2);
-  kInTile = mul(rem(tid, 2), c32(4));
-  Value inputRow = add(firstRow, tileRow);
+  Value tileRow = m.div(tid, 2);
+  kInTile = m.mul(m.rem(tid, 2), m.i32(4));
+  Value inputRow = m.add(firstRow, tileRow);
   RowLoad inputLoad = planLoad(operands.input, spec.inputType, inputRow,
-                               ult(inputRow, operands.rows), tileRow);
+                               m.lt(inputRow, operands.rows), tileRow);
   auto [weightRow, weightRowExists] =
-      weightRowOfTileRow(b, loc, operands, firstColumn, tileRow, T::blockCols);
+      weightRowOfTileRow(m, operands, firstColumn, tileRow, T::blockCols);
   RowLoad weightLoad = planLoad(operands.weight, spec.weightType, weightRow,
                                 weightRowExists, tileRow);
   int64_t bOffset = T::depth * T::aStride;
@@ -193,21 +193,21 @@ void SimtKernelBuilder::build() {
     storeTransposed(weightRun, buffer, bOffset, T::bStride, tileRow);
   };
 
-  Value kTiles = div(add(operands.depth, c32(T::depth - 1)), T::depth);
-  stage(load(inputLoad, c32(0)), load(weightLoad, c32(0)), c32(0));
+  Value kTiles = m.div(m.add(operands.depth, m.i32(T::depth - 1)), T::depth);
+  stage(load(inputLoad, m.i32(0)), load(weightLoad, m.i32(0)), m.i32(0));
   barrier(b, loc);
-  SmallVector<Value> zeros(64, f32Constant(b, loc, 0.0));
+  SmallVector<Value> zeros(64, m.f32(0.0));
   auto loop = scf::ForOp::create(
-      b, loc, c32(0), kTiles, c32(1), zeros,
+      b, loc, m.i32(0), kTiles, m.i32(1), zeros,
       [&](OpBuilder &, Location, Value kTile, ValueRange acc) {
         // Tile kTile + 1 (zeros past K) is loaded before the multiply so
         // its latency hides behind it, then staged in the other buffer.
-        Value buffer = rem(kTile, 2);
-        Value next = add(kTile, c32(1));
+        Value buffer = m.rem(kTile, 2);
+        Value next = m.add(kTile, m.i32(1));
         SmallVector<Value> inputRun = load(inputLoad, next);
         SmallVector<Value> weightRun = load(weightLoad, next);
         SmallVector<Value> result = multiply(buffer, acc);
-        stage(inputRun, weightRun, rem(next, 2));
+        stage(inputRun, weightRun, m.rem(next, 2));
         barrier(b, loc);
         scf::YieldOp::create(b, loc, result);
       });
@@ -216,18 +216,20 @@ void SimtKernelBuilder::build() {
   bool wholeQuads = !ShapedType::isDynamic(columns) && columns % 4 == 0;
   ValueRange acc = loop.getResults();
   for (int64_t i = 0; i < 8; ++i) {
-    Value row = add(firstRow, add(mul(ty, c32(4)), c32(i % 4 + (i / 4) * 64)));
+    Value row = m.add(firstRow,
+                      m.add(m.mul(ty, m.i32(4)), m.i32(i % 4 + (i / 4) * 64)));
     auto quad = [&](int64_t q) { return acc.slice(i * 8 + q * 4, 4); };
     if (spec.gated) {
-      storeEpilogue(b, loc, operands, row, add(firstColumn, mul(tx, c32(4))),
+      storeEpilogue(m, operands, row, m.add(firstColumn, m.mul(tx, m.i32(4))),
                     SmallVector<Value>(quad(0)), SmallVector<Value>(quad(1)),
                     wholeQuads);
       continue;
     }
     for (int64_t q = 0; q < 2; ++q)
-      storeEpilogue(b, loc, operands, row,
-                    add(firstColumn, add(mul(tx, c32(4)), c32(q * 64))),
-                    SmallVector<Value>(quad(q)), {}, wholeQuads);
+      storeEpilogue(
+          m, operands, row,
+          m.add(firstColumn, m.add(m.mul(tx, m.i32(4)), m.i32(q * 64))),
+          SmallVector<Value>(quad(q)), {}, wholeQuads);
   }
 }
 
