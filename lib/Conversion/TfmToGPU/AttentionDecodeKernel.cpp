@@ -283,6 +283,20 @@ void DecodeKernelBody::emit() {
         m.mul(m.mul(m.toI64(index), m.toI64(length)), m.i64(columns));
     return offsetPointer(m, globalPointer(m, memref), type, offset);
   };
+  // The lane's vectors of row `row` (i64) of a head matrix, as f32.
+  auto laneVectors = [&](Value matrix, Type type, Value row, int64_t columns,
+                         int64_t vectors, int64_t vectorsPerLane,
+                         int64_t elements) {
+    SmallVector<Value> loaded;
+    for (int64_t i = 0; i < vectorsPerLane; ++i) {
+      Value vector = laneVector(i, vectors).first;
+      Value offset = m.add(m.mul(row, m.i64(columns)),
+                           m.toI64(m.mul(vector, m.i32(elements))));
+      loaded.append(loadVector(m, offsetPointer(m, matrix, type, offset), type,
+                               elements));
+    }
+    return loaded;
+  };
   Value keys = headMatrix(inputs.key, keyHead, keyHeads, keyLength, headDim,
                           variant.keyType);
   Value values = headMatrix(inputs.value, keyHead, keyHeads, keyLength,
@@ -331,22 +345,11 @@ void DecodeKernelBody::emit() {
       valid.push_back(m.lt(key, end));
       keyIndex.push_back(key);
       Value row = m.toI64(m.select(valid.back(), key, first));
-      for (int64_t i = 0; i < keyPerLane; ++i) {
-        Value vector = laneVector(i, tiling.keyVectors).first;
-        Value offset = m.add(m.mul(row, m.i64(headDim)),
-                             m.toI64(m.mul(vector, m.i32(keyElements))));
-        keyRows[u].append(loadVector(
-            m, offsetPointer(m, keys, variant.keyType, offset),
-            variant.keyType, keyElements));
-      }
-      for (int64_t i = 0; i < valuePerLane; ++i) {
-        Value vector = laneVector(i, tiling.valueVectors).first;
-        Value offset = m.add(m.mul(row, m.i64(valueDim)),
-                             m.toI64(m.mul(vector, m.i32(valueElements))));
-        valueRows[u].append(loadVector(
-            m, offsetPointer(m, values, variant.valueType, offset),
-            variant.valueType, valueElements));
-      }
+      keyRows[u] = laneVectors(keys, variant.keyType, row, headDim,
+                               tiling.keyVectors, keyPerLane, keyElements);
+      valueRows[u] =
+          laneVectors(values, variant.valueType, row, valueDim,
+                      tiling.valueVectors, valuePerLane, valueElements);
     }
 
     SmallVector<Value> next;

@@ -136,6 +136,41 @@ KeyInterval ScoreTerms::visibleKeys(DeviceMath &m, Value pBegin,
   return {first, end};
 }
 
+KeyTiles ScoreTerms::keyTiles(DeviceMath &m, Value firstRow, int64_t blockRows,
+                              Value queryLength, int64_t tileKeys) const {
+  Value rows = m.min(m.i32(blockRows), m.sub(queryLength, firstRow));
+  Value pFirst = position(m, firstRow);
+  Value pEnd = m.add(pFirst, rows);
+  KeyInterval blockKeys = visibleKeys(m, pFirst, pEnd);
+  Value keys = m.i32(tileKeys);
+  Value first = m.floorDiv(blockKeys.first, keys);
+  Value end = m.select(m.lt(blockKeys.first, blockKeys.end),
+                       m.ceilDiv(blockKeys.end, keys), first);
+  // The rows' intervals only move forward, so the last row's start and the
+  // first row's end bound their intersection.
+  Value one = m.i32(1);
+  Value sharedFirst = visibleKeys(m, m.sub(pEnd, one), pEnd).first;
+  Value sharedEnd = visibleKeys(m, pFirst, m.add(pFirst, one)).end;
+  return {first, end, {sharedFirst, sharedEnd}};
+}
+
+SmallVector<Value> gpu_lowering::maskUnlessShared(
+    DeviceMath &m, const KeyTiles &tiles, Value firstKey, int64_t tileKeys,
+    ValueRange logits, function_ref<SmallVector<Value>()> mask) {
+  Value shared =
+      m.both(m.ge(firstKey, tiles.sharedKeys.first),
+             m.cmp(arith::CmpIPredicate::sle, m.add(firstKey, m.i32(tileKeys)),
+                   tiles.sharedKeys.end));
+  auto masking = scf::IfOp::create(m.b, m.loc, logits.getTypes(), shared,
+                                   /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(m.b);
+  m.b.setInsertionPointToStart(masking.thenBlock());
+  scf::YieldOp::create(m.b, m.loc, logits);
+  m.b.setInsertionPointToStart(masking.elseBlock());
+  scf::YieldOp::create(m.b, m.loc, mask());
+  return SmallVector<Value>(masking.getResults());
+}
+
 bool ScoreTerms::hasPositionalBias() const {
   return variant.posBias != PosBiasKind::none;
 }

@@ -75,6 +75,14 @@ struct KeyInterval {
   Value first, end;
 };
 
+/// The key tiles a block of query rows visits.
+struct KeyTiles {
+  /// Tiles [first, end) hold every key one of the rows sees (i32).
+  Value first, end;
+  /// The keys every row of the block sees: a tile inside needs no mask.
+  KeyInterval sharedKeys;
+};
+
 /// The score terms of one (batch, query head) inside a kernel.
 class ScoreTerms {
 public:
@@ -91,6 +99,10 @@ public:
   /// The keys positions [pBegin, pEnd) may see together, within
   /// [0, keyEnd()); also each row's interval (pEnd = pBegin + 1).
   KeyInterval visibleKeys(DeviceMath &m, Value pBegin, Value pEnd) const;
+  /// The tiles of `tileKeys` keys that query rows [firstRow, firstRow +
+  /// blockRows), those below `queryLength`, see.
+  KeyTiles keyTiles(DeviceMath &m, Value firstRow, int64_t blockRows,
+                    Value queryLength, int64_t tileKeys) const;
   /// Whether any score depends on (row, key) beyond the mask.
   bool hasPositionalBias() const;
   /// The score of the raw dot product `dot` = q·k: scale·dot + bias(row,
@@ -122,6 +134,14 @@ private:
   /// its dims Lq, Lk.
   Value biasBatch, biasHead, biasRows, biasKeys;
 };
+
+/// The scores of the key tile [firstKey, firstKey + tileKeys) of a block:
+/// `logits` where every row of the block sees the whole tile, else the
+/// values `mask` returns (built in the branch that needs them).
+SmallVector<Value> maskUnlessShared(DeviceMath &m, const KeyTiles &tiles,
+                                    Value firstKey, int64_t tileKeys,
+                                    ValueRange logits,
+                                    function_ref<SmallVector<Value>()> mask);
 
 /// The softmax weight e^(s − shift) of a score `logit` and the natural
 /// log-sum-exp of a row from its max and sum of weights, for scores in the

@@ -325,22 +325,10 @@ void MmaKernelBody::emit() {
 
   // The block's rows and the key tiles they see.
   Value firstRow = m.mul(queryTile, m.i32(queryRowCount));
-  Value rows = m.min(m.i32(queryRowCount), m.sub(queryLength, firstRow));
-  Value pFirst = terms.position(m, firstRow);
-  Value pEnd = m.add(pFirst, rows);
-  KeyInterval blockKeys = terms.visibleKeys(m, pFirst, pEnd);
-  Value kRows = m.i32(keyRows);
-  Value firstTile = m.floorDiv(blockKeys.first, kRows);
-  Value endTile =
-      m.select(m.lt(blockKeys.first, blockKeys.end),
-               m.ceilDiv(blockKeys.end, kRows), firstTile);
-  // A tile needs no mask when every row sees all of it: the rows' intervals
-  // only move forward, so the last row's start and the first row's end
-  // bound their intersection.
+  KeyTiles blockTiles =
+      terms.keyTiles(m, firstRow, queryRowCount, queryLength, keyRows);
+  Value firstTile = blockTiles.first, endTile = blockTiles.end;
   Value one = m.i32(1);
-  Value sharedFirst =
-      terms.visibleKeys(m, m.sub(pEnd, one), pEnd).first;
-  Value sharedEnd = terms.visibleKeys(m, pFirst, m.add(pFirst, one)).end;
 
   // The lane's rows: g and g + 8 of each of its warp's m16 tiles, element
   // e of a tile's accumulator holding row e / 2.
@@ -470,7 +458,7 @@ void MmaKernelBody::emit() {
     }
 
     // Scores of element e of tile n: key k0 + 8n + 2·quad + e % 2.
-    Value firstKey = m.mul(tile, kRows);
+    Value firstKey = m.mul(tile, m.i32(keyRows));
     Value laneKey = m.add(firstKey, m.mul(quad, m.i32(2)));
     auto keyOf = [&](int64_t n, int64_t e) {
       return m.add(laneKey, m.i32(8 * n + e % 2));
@@ -486,16 +474,7 @@ void MmaKernelBody::emit() {
           logits.push_back(terms.logit(m, scores[t][n][e], row.index,
                                        row.position, keyOf(n, e)));
         }
-    Value interior = m.both(
-        m.ge(firstKey, sharedFirst),
-        m.cmp(arith::CmpIPredicate::sle, m.add(firstKey, kRows), sharedEnd));
-    auto masking = scf::IfOp::create(b, loc, TypeRange(ValueRange(logits)),
-                                     interior, /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(masking.thenBlock());
-      scf::YieldOp::create(b, loc, logits);
-      b.setInsertionPointToStart(masking.elseBlock());
+    logits = maskUnlessShared(m, blockTiles, firstKey, keyRows, logits, [&] {
       SmallVector<Value> masked;
       for (int64_t t = 0; t < rowTiles; ++t)
         for (int64_t n = 0; n < keyTiles; ++n)
@@ -503,9 +482,8 @@ void MmaKernelBody::emit() {
             masked.push_back(terms.masked(m, logits[scoreIndex(t, n, e)],
                                           laneRows[t][e / 2].keys,
                                           keyOf(n, e)));
-      scf::YieldOp::create(b, loc, masked);
-    }
-    logits.assign(masking.getResults().begin(), masking.getResults().end());
+      return masked;
+    });
 
     // Online softmax, per lane row: m' = max(m, max S), P = 2^(S − m'),
     // α = 2^(m − m'), l = α·l + ΣP (the lane's part).

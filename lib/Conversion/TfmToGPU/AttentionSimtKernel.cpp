@@ -143,19 +143,10 @@ void SimtKernelBody::emit() {
   Value keyHead = m.div(head, m.div(heads, m.dim(inputs.key, 1)));
   ScoreTerms terms(m, variant, inputs, batch, head, /*log2Domain=*/false);
 
-  Value one = m.i32(1);
   Value firstRow = m.mul(queryTile, m.i32(kQueryRows));
-  Value rows = m.min(m.i32(kQueryRows), m.sub(queryLength, firstRow));
-  Value pFirst = terms.position(m, firstRow);
-  Value pEnd = m.add(pFirst, rows);
-  KeyInterval blockKeys = terms.visibleKeys(m, pFirst, pEnd);
-  Value kRows = m.i32(kKeyRows);
-  Value firstTile = m.floorDiv(blockKeys.first, kRows);
-  Value endTile = m.select(m.lt(blockKeys.first, blockKeys.end),
-                           m.ceilDiv(blockKeys.end, kRows), firstTile);
-  // See AttentionMmaKernel.cpp: the rows' intervals move forward.
-  Value sharedFirst = terms.visibleKeys(m, m.sub(pEnd, one), pEnd).first;
-  Value sharedEnd = terms.visibleKeys(m, pFirst, m.add(pFirst, one)).end;
+  KeyTiles blockTiles =
+      terms.keyTiles(m, firstRow, kQueryRows, queryLength, kKeyRows);
+  Value one = m.i32(1);
 
   std::array<Value, kRowsPerThread> tileRow, rowIndex, rowPosition;
   std::array<KeyInterval, kRowsPerThread> rowKeys;
@@ -176,12 +167,13 @@ void SimtKernelBody::emit() {
   Value zero = m.f32(0.0), minusInf = m.f32(-INFINITY);
   SmallVector<Value> state(accCount, zero);
   state.append({minusInf, minusInf, zero, zero});
-  auto loop = scf::ForOp::create(b, loc, firstTile, endTile, one, state);
+  auto loop =
+      scf::ForOp::create(b, loc, blockTiles.first, blockTiles.end, one, state);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     ValueRange carried = loop.getRegionIterArgs();
-    Value firstKey = m.mul(loop.getInductionVar(), kRows);
+    Value firstKey = m.mul(loop.getInductionVar(), m.i32(kKeyRows));
 
     // S = Q·Kᵀ, chunk by chunk of d.
     SmallVector<Value> partial(kRowsPerThread * kKeysPerThread, zero);
@@ -220,24 +212,16 @@ void SimtKernelBody::emit() {
         logits.push_back(terms.logit(
             m, depthLoop.getResult(r * kKeysPerThread + c), rowIndex[r],
             rowPosition[r], m.add(firstKey, strided(c))));
-    Value interior = m.both(
-        m.ge(firstKey, sharedFirst),
-        m.cmp(arith::CmpIPredicate::sle, m.add(firstKey, kRows), sharedEnd));
-    auto masking = scf::IfOp::create(b, loc, TypeRange(ValueRange(logits)),
-                                     interior, /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(masking.thenBlock());
-      scf::YieldOp::create(b, loc, logits);
-      b.setInsertionPointToStart(masking.elseBlock());
-      SmallVector<Value> masked;
-      for (int64_t r = 0; r < kRowsPerThread; ++r)
-        for (int64_t c = 0; c < kKeysPerThread; ++c)
-          masked.push_back(terms.masked(m, logits[r * kKeysPerThread + c],
-                                        rowKeys[r],
-                                        m.add(firstKey, strided(c))));
-      scf::YieldOp::create(b, loc, masked);
-    }
+    SmallVector<Value> scores =
+        maskUnlessShared(m, blockTiles, firstKey, kKeyRows, logits, [&] {
+          SmallVector<Value> masked;
+          for (int64_t r = 0; r < kRowsPerThread; ++r)
+            for (int64_t c = 0; c < kKeysPerThread; ++c)
+              masked.push_back(terms.masked(m, logits[r * kKeysPerThread + c],
+                                            rowKeys[r],
+                                            m.add(firstKey, strided(c))));
+          return masked;
+        });
 
     // Online softmax per row over its 8 lanes; P (times URPE's factor)
     // to shared memory.
@@ -245,7 +229,7 @@ void SimtKernelBody::emit() {
     for (int64_t r = 0; r < kRowsPerThread; ++r) {
       Value tileMax = minusInf;
       for (int64_t c = 0; c < kKeysPerThread; ++c)
-        tileMax = m.fmax(tileMax, masking.getResult(r * kKeysPerThread + c));
+        tileMax = m.fmax(tileMax, scores[r * kKeysPerThread + c]);
       for (int64_t mask = 1; mask < kLanesPerRow; mask *= 2)
         tileMax = m.fmax(tileMax, m.shuffleXor(tileMax, mask));
       Value oldMax = carried[accCount + r];
@@ -255,8 +239,7 @@ void SimtKernelBody::emit() {
       Value sum = m.fmul(alpha[r], carried[accCount + kRowsPerThread + r]);
       for (int64_t c = 0; c < kKeysPerThread; ++c) {
         Value key = m.add(firstKey, strided(c));
-        Value weight = terms.weight(
-            m, masking.getResult(r * kKeysPerThread + c), shift);
+        Value weight = terms.weight(m, scores[r * kKeysPerThread + c], shift);
         sum = m.fadd(sum, weight);
         if (Value factor = terms.numeratorFactor(m, rowPosition[r], key))
           weight = m.fmul(weight, factor);

@@ -280,24 +280,16 @@ Value DeviceMath::rem(Value x, int64_t y) {
   return rem(x, constantLike(b, loc, x, y));
 }
 Value DeviceMath::ceilDiv(Value x, Value y) {
-  if (isSigned())
-    return arith::CeilDivSIOp::create(b, loc, x, y);
-  return arith::CeilDivUIOp::create(b, loc, x, y);
+  return bySign<arith::CeilDivSIOp, arith::CeilDivUIOp>(x, y);
 }
 Value DeviceMath::floorDiv(Value x, Value y) {
-  if (isSigned())
-    return arith::FloorDivSIOp::create(b, loc, x, y);
-  return div(x, y);
+  return bySign<arith::FloorDivSIOp, arith::DivUIOp>(x, y);
 }
 Value DeviceMath::min(Value x, Value y) {
-  if (isSigned())
-    return arith::MinSIOp::create(b, loc, x, y);
-  return arith::MinUIOp::create(b, loc, x, y);
+  return bySign<arith::MinSIOp, arith::MinUIOp>(x, y);
 }
 Value DeviceMath::max(Value x, Value y) {
-  if (isSigned())
-    return arith::MaxSIOp::create(b, loc, x, y);
-  return arith::MaxUIOp::create(b, loc, x, y);
+  return bySign<arith::MaxSIOp, arith::MaxUIOp>(x, y);
 }
 Value DeviceMath::cmp(arith::CmpIPredicate predicate, Value x, Value y) {
   return arith::CmpIOp::create(b, loc, predicate, x, y);
@@ -322,30 +314,21 @@ Value DeviceMath::orZero(Value condition, Value x) {
 }
 
 Value DeviceMath::toI32(Value index) {
-  if (isSigned())
-    return arith::IndexCastOp::create(b, loc, b.getI32Type(), index);
-  return arith::IndexCastUIOp::create(b, loc, b.getI32Type(), index);
+  return bySign<arith::IndexCastOp, arith::IndexCastUIOp>(b.getI32Type(),
+                                                          index);
 }
 Value DeviceMath::toI64(Value integer) {
   Type i64 = b.getI64Type();
-  if (integer.getType().isIndex()) {
-    if (isSigned())
-      return arith::IndexCastOp::create(b, loc, i64, integer);
-    return arith::IndexCastUIOp::create(b, loc, i64, integer);
-  }
-  if (isSigned())
-    return arith::ExtSIOp::create(b, loc, i64, integer);
-  return arith::ExtUIOp::create(b, loc, i64, integer);
+  if (integer.getType().isIndex())
+    return bySign<arith::IndexCastOp, arith::IndexCastUIOp>(i64, integer);
+  return bySign<arith::ExtSIOp, arith::ExtUIOp>(i64, integer);
 }
 Value DeviceMath::toIndex(Value i32) {
-  if (isSigned())
-    return arith::IndexCastOp::create(b, loc, b.getIndexType(), i32);
-  return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), i32);
+  return bySign<arith::IndexCastOp, arith::IndexCastUIOp>(b.getIndexType(),
+                                                          i32);
 }
 Value DeviceMath::toF32(Value integer) {
-  if (isSigned())
-    return arith::SIToFPOp::create(b, loc, b.getF32Type(), integer);
-  return arith::UIToFPOp::create(b, loc, b.getF32Type(), integer);
+  return bySign<arith::SIToFPOp, arith::UIToFPOp>(b.getF32Type(), integer);
 }
 
 Value DeviceMath::fadd(Value x, Value y) {

@@ -200,6 +200,13 @@ public:
 
 private:
   bool isSigned() const { return sign == IntegerSign::Signed; }
+  /// `SignedOp` or `UnsignedOp` of `operands`, by the sign mode.
+  template <typename SignedOp, typename UnsignedOp, typename... Operands>
+  Value bySign(Operands... operands) {
+    if (isSigned())
+      return SignedOp::create(b, loc, operands...);
+    return UnsignedOp::create(b, loc, operands...);
+  }
 };
 
 /// A raw pointer to the data of a global-memory memref (!llvm.ptr<1>) or
