@@ -74,11 +74,6 @@ static constexpr int64_t kWorkspaceBytes = int64_t(1) << 30;
 static constexpr int64_t kMaxGridY = 65535;
 static constexpr int64_t kSmallThreads = 256;
 
-/// A thread per radix-4 butterfly of a `points`-point transform.
-static int64_t threadsFor(int64_t points) {
-  return std::clamp<int64_t>(points / 4, 32, kMaxThreads);
-}
-
 /// Items per thread per round of forEachUnrolled.
 static constexpr int64_t kUnroll = 4;
 
@@ -355,7 +350,7 @@ void FftLowering::buildCausalWeights() {
 /// The shared-memory form for M ≤ `capacity` points (see the file
 /// comment).
 void FftLowering::buildShared(int64_t capacity) {
-  int64_t threads = threadsFor(capacity);
+  int64_t threads = sharedFftThreads(capacity);
   // The signal (re, im), then the main kernel's rows: N's column and V'.
   int64_t rowCapacity = std::max<int64_t>(capacity / 2, 1);
   int64_t signalBytes = 2 * capacity * 4;
@@ -826,16 +821,8 @@ LogicalResult FftLowering::build() {
   if (p.logPoints) {
     logPoints = m.index(*p.logPoints);
   } else {
-    // ⌈log2(2L − 1)⌉ = 64 − clz(2L − 2), 0 for L = 1.
-    Type i64 = rewriter.getI64Type();
-    Value below = arith::IndexCastUIOp::create(rewriter, loc, i64,
-                                               m.sub(m.shl(length, 1), 2));
-    Value zeros = math::CountLeadingZerosOp::create(rewriter, loc, below);
-    Value bits = arith::IndexCastUIOp::create(
-        rewriter, loc, rewriter.getIndexType(),
-        arith::SubIOp::create(
-            rewriter, loc, arith::ConstantIntOp::create(rewriter, loc, i64, 64),
-            zeros));
+    // ⌈log2(2L − 1)⌉, 0 for L ≤ 1.
+    Value bits = ceilLog2(m, m.sub(m.shl(length, 1), 1));
     logPoints = m.select(m.le(length, m.index(1)), m.index(0), bits);
   }
 

@@ -1,6 +1,7 @@
 //===- SharedFft.cpp - in-place FFTs in a block's shared memory -----------===//
 #include "SharedFft.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
@@ -59,6 +60,19 @@ Complex gpu_lowering::rootOfUnity(KernelMath &m, Value k, Value logN,
   Value turn = m.select(m.lt(r, m.shr(n, 1)), rf, m.sub(rf, nf));
   Value angle = m.mul(turn, m.div(m.f32(sign * 2.0 * M_PI), nf));
   return unitComplex(m, angle);
+}
+
+Value gpu_lowering::ceilLog2(KernelMath &m, Value n) {
+  Type i64 = m.b.getI64Type();
+  Value below = arith::IndexCastUIOp::create(m.b, m.loc, i64, m.sub(n, 1));
+  Value zeros = math::CountLeadingZerosOp::create(m.b, m.loc, below);
+  Value bits = arith::SubIOp::create(
+      m.b, m.loc, arith::ConstantIntOp::create(m.b, m.loc, i64, 64), zeros);
+  return arith::IndexCastUIOp::create(m.b, m.loc, m.b.getIndexType(), bits);
+}
+
+int64_t gpu_lowering::sharedFftThreads(int64_t points) {
+  return std::clamp<int64_t>(points / 4, 32, 512);
 }
 
 SharedFft::SharedFft(OpBuilder &b, Location loc, Value re, Value im,

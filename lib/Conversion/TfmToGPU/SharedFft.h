@@ -46,6 +46,12 @@ Value bitReversed(OpBuilder &b, Location loc, Value index, Value logLength);
 /// e^(sign·2πi·(k mod n)/n) for n = 2^logN; k < 2^62. The angle is
 /// reduced in integers first, to [−π, π).
 Complex rootOfUnity(KernelMath &m, Value k, Value logN, int64_t sign);
+/// ⌈log2(n)⌉ of an index value n ≥ 1, 64 − clz(n − 1) (host or kernel).
+Value ceilLog2(KernelMath &m, Value n);
+
+/// The block size of a SharedFft of `points` points: a thread per radix-4
+/// butterfly, 32 to 512.
+int64_t sharedFftThreads(int64_t points);
 
 /// Transforms of one block in shared memory (see the file comment).
 class SharedFft {
