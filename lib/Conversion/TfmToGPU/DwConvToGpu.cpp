@@ -15,12 +15,16 @@
 // power-of-two transforms of N ≥ L + e points, long enough that nothing wraps
 // onto an output. O(L log L) per channel instead of O(L·k):
 // - a block per channel transforms v into the spectrum [C, 2, N], scaled
-//   by 1/N, in bit-reversed order (SharedFft's forward order);
+//   by 1/N, in bit-reversed order (SharedFft's forward order): C·N·8
+//   bytes of device memory (64 MiB for 512 channels at 16384 points);
 // - a block per (channel, pair of batch entries) transforms x[2j] +
 //   i·x[2j + 1] in shared memory (the kernel is real, so the product's
 //   real and imaginary parts are the two entries' convolutions),
 //   multiplies by the spectrum, transforms back and writes both outputs
 //   plus the bias.
+// On the H200, a causal 8192-tap kernel over L = 8192 (64 channels) takes
+// 63 µs this way and 2.66 ms directly; 257 taps over L = 4096 (4 × 64
+// planes), 35 µs and 169 µs.
 // N is at most 16384 (the (re, im) signal of one block, 128 KiB of shared
 // memory); a dynamic L picks a kernel of 1024 or 16384 points at run time.
 // Longer transforms, and circular padding (a cyclic convolution of length
