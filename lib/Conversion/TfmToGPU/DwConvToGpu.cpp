@@ -215,9 +215,8 @@ void DwConvFft::build(int64_t capacity, Value logPoints,
   auto signal = [&](OpBuilder &b, Value logArg) {
     KernelMath k(b, loc);
     Value logN = staticLogPoints ? k.index(*staticLogPoints) : logArg;
-    return SharedFft(b, loc, dynamicSharedBuffer(b, loc, {capacity}, f32, 0),
-                     dynamicSharedBuffer(b, loc, {capacity}, f32, capacity * 4),
-                     logN, k.index(0), threads);
+    return SharedFft::inDynamicShared(b, loc, capacity, logN, k.index(0),
+                                      threads);
   };
   auto forEach = [&](OpBuilder &b, Value count,
                      std::optional<int64_t> staticCount,

@@ -356,10 +356,8 @@ void FftLowering::buildShared(int64_t capacity) {
   int64_t signalBytes = 2 * capacity * 4;
   int64_t sharedBytes = signalBytes + 2 * rowCapacity * 4;
   auto sharedSignal = [&](OpBuilder &b, Value logM) {
-    Type f32 = b.getF32Type();
-    return SharedFft(b, loc, dynamicSharedBuffer(b, loc, {capacity}, f32, 0),
-                     dynamicSharedBuffer(b, loc, {capacity}, f32, capacity * 4),
-                     logM, indexConstant(b, loc, 0), threads);
+    return SharedFft::inDynamicShared(b, loc, capacity, logM,
+                                      indexConstant(b, loc, 0), threads);
   };
 
   // The spectrum of each head's reversed coefficients, scaled by 1/M.
@@ -510,11 +508,8 @@ void FftLowering::buildFourStep() {
   int64_t threads = kMaxThreads;
   int64_t sharedBytes = 2 * kBlockPoints * 4;
   auto blockSignal = [&](OpBuilder &b, Value logLength, Value logBatch) {
-    Type f32 = b.getF32Type();
-    return SharedFft(
-        b, loc, dynamicSharedBuffer(b, loc, {kBlockPoints}, f32, 0),
-        dynamicSharedBuffer(b, loc, {kBlockPoints}, f32, kBlockPoints * 4),
-        logLength, logBatch, threads);
+    return SharedFft::inDynamicShared(b, loc, kBlockPoints, logLength, logBatch,
+                                      threads);
   };
   auto forEachPoint = [&](OpBuilder &b, function_ref<void(Value)> body) {
     forEachInBlock(b, loc, kBlockPoints, threads,

@@ -80,6 +80,15 @@ SharedFft::SharedFft(OpBuilder &b, Location loc, Value re, Value im,
     : re(re), im(im), b(b), loc(loc), m(b, loc), logLength(logLength),
       logBatch(logBatch), threads(threads) {}
 
+SharedFft SharedFft::inDynamicShared(OpBuilder &b, Location loc,
+                                     int64_t capacity, Value logLength,
+                                     Value logBatch, int64_t threads) {
+  Type f32 = b.getF32Type();
+  Value re = dynamicSharedBuffer(b, loc, {capacity}, f32, 0);
+  Value im = dynamicSharedBuffer(b, loc, {capacity}, f32, capacity * 4);
+  return SharedFft(b, loc, re, im, logLength, logBatch, threads);
+}
+
 Complex SharedFft::at(Value i) {
   return {memref::LoadOp::create(b, loc, re, i),
           memref::LoadOp::create(b, loc, im, i)};

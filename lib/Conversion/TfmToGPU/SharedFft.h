@@ -60,6 +60,11 @@ public:
   /// index values; `threads`: the block size.
   SharedFft(OpBuilder &b, Location loc, Value re, Value im, Value logLength,
             Value logBatch, int64_t threads);
+  /// A transform of at most `capacity` points in the first 8·capacity
+  /// bytes of the kernel's dynamic shared memory: re, then im.
+  static SharedFft inDynamicShared(OpBuilder &b, Location loc, int64_t capacity,
+                                   Value logLength, Value logBatch,
+                                   int64_t threads);
 
   Value re, im;
 
