@@ -61,11 +61,9 @@ struct Transform {
 class BlockFft : public SharedFft {
 public:
   BlockFft(OpBuilder &b, Location loc, const Transform &plan)
-      : SharedFft(
-            b, loc, dynamicSharedBuffer(b, loc, {plan.m}, b.getF32Type(), 0),
-            dynamicSharedBuffer(b, loc, {plan.m}, b.getF32Type(), plan.m * 4),
-            indexConstant(b, loc, plan.logM()), indexConstant(b, loc, 0),
-            plan.threads()),
+      : SharedFft(inDynamicShared(b, loc, plan.m,
+                                  indexConstant(b, loc, plan.logM()),
+                                  indexConstant(b, loc, 0), plan.threads())),
         b(b), loc(loc), plan(plan) {}
 
   /// Runs `body(i)` for i in [0, count), shared by the block's threads.
