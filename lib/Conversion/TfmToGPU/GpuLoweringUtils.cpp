@@ -240,6 +240,14 @@ void gpu_lowering::barrier(OpBuilder &b, Location loc) {
   gpu::BarrierOp::create(b, loc);
 }
 
+void gpu_lowering::ifThen(OpBuilder &b, Location loc, Value condition,
+                          function_ref<void(OpBuilder &, Location)> body) {
+  auto ifOp = scf::IfOp::create(b, loc, condition, /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  body(b, loc);
+}
+
 //===----------------------------------------------------------------------===//
 // DeviceMath
 //===----------------------------------------------------------------------===//

@@ -119,6 +119,10 @@ Value blockAllReduce(OpBuilder &b, Location loc, Value value, ReduceKind kind,
 /// `gpu.barrier`.
 void barrier(OpBuilder &b, Location loc);
 
+/// scf.if `condition` then `body` (no results, no else).
+void ifThen(OpBuilder &b, Location loc, Value condition,
+            function_ref<void(OpBuilder &, Location)> body);
+
 //===----------------------------------------------------------------------===//
 // Device arithmetic
 //===----------------------------------------------------------------------===//

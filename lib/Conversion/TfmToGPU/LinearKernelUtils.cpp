@@ -169,32 +169,25 @@ static void storeEpilogueInBounds(DeviceMath &m, const LinearOperands &operands,
               offset);
 }
 
-/// Emits `body` under `scf.if condition`.
-static void emitIf(OpBuilder &b, Location loc, Value condition,
-                   function_ref<void()> body) {
-  auto ifOp = scf::IfOp::create(b, loc, condition, /*withElseRegion=*/false);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  body();
-}
-
 void gpu_lowering::storeEpilogue(DeviceMath &m, const LinearOperands &operands,
                                  Value row, Value column, ArrayRef<Value> acc,
                                  ArrayRef<Value> up, bool wholeVectors) {
   Value rowInBounds = m.lt(row, operands.rows);
   if (wholeVectors) {
     Value inBounds = m.both(rowInBounds, m.lt(column, operands.columns));
-    emitIf(m.b, m.loc, inBounds,
-           [&] { storeEpilogueInBounds(m, operands, row, column, acc, up); });
+    ifThen(m.b, m.loc, inBounds, [&](OpBuilder &, Location) {
+      storeEpilogueInBounds(m, operands, row, column, acc, up);
+    });
     return;
   }
-  emitIf(m.b, m.loc, rowInBounds, [&] {
+  ifThen(m.b, m.loc, rowInBounds, [&](OpBuilder &, Location) {
     for (size_t i = 0; i < acc.size(); ++i) {
       Value columnI = m.add(column, m.i32(i));
-      emitIf(m.b, m.loc, m.lt(columnI, operands.columns), [&] {
-        storeEpilogueInBounds(m, operands, row, columnI, acc[i],
-                              up.empty() ? ArrayRef<Value>() : up[i]);
-      });
+      ifThen(m.b, m.loc, m.lt(columnI, operands.columns),
+             [&](OpBuilder &, Location) {
+               storeEpilogueInBounds(m, operands, row, columnI, acc[i],
+                                     up.empty() ? ArrayRef<Value>() : up[i]);
+             });
     }
   });
 }

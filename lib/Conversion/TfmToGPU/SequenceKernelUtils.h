@@ -225,15 +225,6 @@ forEachInBlock(OpBuilder &b, Location loc, Value count, int64_t blockSize,
           indexConstant(b, loc, blockSize), body);
 }
 
-/// scf.if `condition` then `body`.
-inline void ifThen(OpBuilder &b, Location loc, Value condition,
-                   function_ref<void(OpBuilder &, Location)> body) {
-  auto ifOp = scf::IfOp::create(b, loc, condition, /*withElse=*/false);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  body(b, loc);
-}
-
 /// forEachInBlock over a static `count`, unrolled by `unrolledRounds` items
 /// per thread: their global loads are then in flight together instead of
 /// one loop iteration's at a time (fully unrolling 32 rounds spilled
