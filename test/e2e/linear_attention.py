@@ -7,39 +7,10 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from oracles import kernel_rpe_attention, linear_attention  # noqa: E402
 from tfm_e2e import Library, check, random  # noqa: E402
 
 lib = Library(sys.argv[1])
-
-
-def linear_attention(fq, fk, v, causal=False, eps=1e-6):
-    """OPS.md B1, one head: fq, fk [L, m], v [L, dv]."""
-    if causal:
-        kv = np.cumsum(fk[:, :, None] * v[:, None, :], 0)
-        z = np.cumsum(fk, 0)
-        return (np.einsum('lm,lmd->ld', fq, kv)
-                / (np.einsum('lm,lm->l', fq, z) + eps)[:, None])
-    return fq @ (fk.T @ v) / (fq @ fk.sum(0) + eps)[:, None]
-
-
-def toeplitz_apply(c, X):
-    """OPS.md B2: y_i = Σ_j c[L−1+j−i] X_j."""
-    L = X.shape[0]
-    n = 1 << (2 * L - 1).bit_length()
-    Y = np.fft.irfft(np.fft.rfft(c[::-1], n)[:, None] * np.fft.rfft(X, n, axis=0),
-                     n, axis=0)
-    return Y[L - 1:2 * L - 1]
-
-
-def kernel_rpe_attention(fq, fk, v, c, causal=False, eps=1e-6):
-    """OPS.md B2, one head, with eps; causal keeps c[L−1+j−i] for j <= i."""
-    L, m = fk.shape
-    if causal:
-        c = np.where(np.arange(2 * L - 1) <= L - 1, c, 0.0)
-    D1 = toeplitz_apply(c, (fk[:, :, None] * v[:, None, :]).reshape(L, -1)).reshape(L, m, -1)
-    D2 = toeplitz_apply(c, fk)
-    return (np.einsum('lm,lmd->ld', fq, D1)
-            / (np.einsum('lm,lm->l', fq, D2) + eps)[:, None])
 
 
 def case(name, B, H, L, m, dv, seed, causal=False, toeplitz=False, eps=1e-6):

@@ -5,29 +5,10 @@ import sys
 
 import numpy as np
 
+from oracles import kernel_rpe_attention
 from tfm_e2e import Library, check, from_bf16, random, to_bf16
 
 lib = Library(sys.argv[1])
-
-
-def toeplitz_apply(c, X):
-    """y_i = Σ_j c[L−1+j−i] X_j (OPS.md B2)."""
-    L = X.shape[0]
-    n = 1 << (2 * L - 1).bit_length()
-    Y = np.fft.irfft(np.fft.rfft(c[::-1], n)[:, None] * np.fft.rfft(X, n, axis=0),
-                     n, axis=0)
-    return Y[L - 1:2 * L - 1]
-
-
-def kernel_rpe_attention(fq, fk, v, c, causal=False, eps=1e-6):
-    """One head: fq, fk [L, m], v [L, dv], c [2L − 1]."""
-    L, m = fk.shape
-    if causal:
-        c = np.where(np.arange(2 * L - 1) <= L - 1, c, 0.0)
-    D1 = toeplitz_apply(c, (fk[:, :, None] * v[:, None, :]).reshape(L, -1)).reshape(L, m, -1)
-    D2 = toeplitz_apply(c, fk)
-    return (np.einsum('lm,lmd->ld', fq, D1)
-            / (np.einsum('lm,lm->l', fq, D2) + eps)[:, None])
 
 
 def case(name, B, H, L, m, dv, seed, causal=False, bf16=False):

@@ -39,29 +39,20 @@ struct AttentionToGpu : OpRewritePattern<AttentionOp> {
       inputs.mult = bufferOf(rewriter, loc, op.getMult());
     if (op.getKvLen())
       inputs.kvLen = bufferOf(rewriter, loc, op.getKvLen());
-    inputs.qOffset = op.getQOffset() ? op.getQOffset()
-                                     : indexConstant(rewriter, loc, 0);
+    inputs.qOffset =
+        op.getQOffset() ? op.getQOffset() : indexConstant(rewriter, loc, 0);
     launch.queryDims = dimsOf(rewriter, loc, op.getQuery());
     launch.keyDims = dimsOf(rewriter, loc, op.getKey());
 
     // out [B, H, Lq, dv], lse [B, H, Lq].
     SmallVector<Value> outputDims(ArrayRef(launch.queryDims).take_front(3));
     outputDims.push_back(dimsOf(rewriter, loc, op.getValue())[3]);
-    auto dynamicOf = [](RankedTensorType type, ArrayRef<Value> dims) {
-      SmallVector<Value> dynamic;
-      for (auto [size, dim] : llvm::zip(type.getShape(), dims))
-        if (ShapedType::isDynamic(size))
-          dynamic.push_back(dim);
-      return dynamic;
-    };
-    RankedTensorType outputType = op.getOutput().getType();
-    launch.output = allocBuffer(rewriter, loc, outputType,
-                                dynamicOf(outputType, outputDims));
-    if (variant.returnLse) {
-      auto lseType = cast<RankedTensorType>(op.getLse().getType());
-      launch.lse = allocBuffer(rewriter, loc, lseType,
-                               dynamicOf(lseType, outputDims));
-    }
+    launch.output =
+        allocBufferOfSizes(rewriter, loc, op.getOutput().getType(), outputDims);
+    if (variant.returnLse)
+      launch.lse = allocBufferOfSizes(
+          rewriter, loc, cast<RankedTensorType>(op.getLse().getType()),
+          ArrayRef(outputDims).take_front(3));
 
     if (decodeKernelSupports(variant))
       launchDecodeAttention(rewriter, op, variant, launch);

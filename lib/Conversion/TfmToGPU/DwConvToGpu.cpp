@@ -361,11 +361,7 @@ struct DwConvToGpu : OpRewritePattern<DwConvOp> {
       planeSize = m.mul(planeSize, sizes[2 + i]);
     }
     auto type = cast<RankedTensorType>(op.getType());
-    SmallVector<Value> dynamicSizes;
-    for (auto [extent, size] : llvm::zip_equal(type.getShape(), sizes))
-      if (ShapedType::isDynamic(extent))
-        dynamicSizes.push_back(size);
-    Value output = allocBuffer(rewriter, loc, type, dynamicSizes);
+    Value output = allocBufferOfSizes(rewriter, loc, type, sizes);
 
     SmallVector<Value> args = {bufferOf(rewriter, loc, op.getInput()),
                                bufferOf(rewriter, loc, op.getWeight()), output};

@@ -81,6 +81,16 @@ Value gpu_lowering::allocBuffer(OpBuilder &b, Location loc,
                                  b.getI64IntegerAttr(16));
 }
 
+Value gpu_lowering::allocBufferOfSizes(OpBuilder &b, Location loc,
+                                       RankedTensorType type,
+                                       ArrayRef<Value> dims) {
+  SmallVector<Value> dynamicSizes;
+  for (auto [dim, size] : llvm::enumerate(dims))
+    if (type.isDynamicDim(dim))
+      dynamicSizes.push_back(size);
+  return allocBuffer(b, loc, type, dynamicSizes);
+}
+
 Value gpu_lowering::tensorOf(OpBuilder &b, Location loc, Value buffer) {
   auto memref = cast<MemRefType>(buffer.getType());
   auto tensor =

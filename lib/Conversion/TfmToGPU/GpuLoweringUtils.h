@@ -65,6 +65,9 @@ Value bufferOf(OpBuilder &b, Location loc, Value tensor);
 /// its dynamic dims in order.
 Value allocBuffer(OpBuilder &b, Location loc, RankedTensorType type,
                   ValueRange dynamicSizes);
+/// The same, given every dim's size (`dims`, static ones included).
+Value allocBufferOfSizes(OpBuilder &b, Location loc, RankedTensorType type,
+                         ArrayRef<Value> dims);
 
 /// The result tensor backed by `buffer` (written by a kernel).
 Value tensorOf(OpBuilder &b, Location loc, Value buffer);

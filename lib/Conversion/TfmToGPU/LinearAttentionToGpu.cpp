@@ -390,12 +390,8 @@ struct LinearAttentionToGpu : OpRewritePattern<LinearAttentionOp> {
     SmallVector<Value> dims = dimsOf(rewriter, loc, op.getQueryFeatures());
     Value bh = m.mul(dims[0], dims[1]);
     Value chunks = m.ceilDiv(dims[2], g.rows);
-    auto type = cast<RankedTensorType>(op.getType());
-    SmallVector<Value> dynamicSizes;
-    for (auto [i, size] : llvm::enumerate(type.getShape()))
-      if (ShapedType::isDynamic(size))
-        dynamicSizes.push_back(dims[i]);
-    Value output = allocBuffer(rewriter, loc, type, dynamicSizes);
+    Value output = allocBufferOfSizes(
+        rewriter, loc, cast<RankedTensorType>(op.getType()), dims);
     Value queries = bufferOf(rewriter, loc, op.getQueryFeatures());
     Value keys = bufferOf(rewriter, loc, op.getKeyFeatures());
     Value values = bufferOf(rewriter, loc, op.getValue());

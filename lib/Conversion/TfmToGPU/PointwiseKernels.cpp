@@ -59,16 +59,6 @@ Value gpu_lowering::contiguousView(OpBuilder &b, Location loc, Value buffer,
                                            b.getIndexAttr(0), sizes, strides);
 }
 
-Value gpu_lowering::allocBufferOfSizes(OpBuilder &b, Location loc,
-                                       RankedTensorType type,
-                                       ArrayRef<Value> dims) {
-  SmallVector<Value> dynamicSizes;
-  for (auto [dim, size] : llvm::enumerate(dims))
-    if (type.isDynamicDim(dim))
-      dynamicSizes.push_back(size);
-  return allocBuffer(b, loc, type, dynamicSizes);
-}
-
 Value gpu_lowering::gridFor(OpBuilder &b, Location loc, Value count,
                             int64_t perBlock) {
   return arith::MaxUIOp::create(b, loc, ceilDiv(b, loc, count, perBlock),

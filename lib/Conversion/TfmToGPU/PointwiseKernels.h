@@ -29,11 +29,6 @@ OpFoldResult productOf(OpBuilder &b, Location loc, ValueRange dims);
 Value contiguousView(OpBuilder &b, Location loc, Value buffer,
                      ArrayRef<OpFoldResult> sizes);
 
-/// A fresh buffer of `type`, whose sizes are `dims` (every dim, static ones
-/// included).
-Value allocBufferOfSizes(OpBuilder &b, Location loc, RankedTensorType type,
-                         ArrayRef<Value> dims);
-
 /// Blocks for `count` work items of `perBlock` each; at least one, since an
 /// empty grid is a launch error (dynamic sizes may be zero).
 Value gridFor(OpBuilder &b, Location loc, Value count, int64_t perBlock);

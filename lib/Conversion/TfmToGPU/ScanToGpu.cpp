@@ -481,9 +481,10 @@ struct SelectiveScanToGpu : OpRewritePattern<SelectiveScanOp> {
     grid.blocksPerSegment =
         m.max(m.mul(m.mul(grid.tiles, grid.groups), grid.batch), 1);
 
-    host.y = allocResult(rewriter, loc, op.getY(), uDims);
-    host.finalState = allocResult(rewriter, loc, op.getFinalState(),
-                                  {grid.batch, grid.channels, host.stateSize});
+    host.y = allocBufferOfSizes(rewriter, loc, op.getY().getType(), uDims);
+    host.finalState =
+        allocBufferOfSizes(rewriter, loc, op.getFinalState().getType(),
+                           {grid.batch, grid.channels, host.stateSize});
 
     bool softplus = op.getDeltaSoftplus();
     int64_t staticN = op.getA().getType().getDimSize(1);
@@ -504,17 +505,6 @@ struct SelectiveScanToGpu : OpRewritePattern<SelectiveScanOp> {
   }
 
 private:
-  /// A buffer for `result`, whose dims are `dims`.
-  static Value allocResult(OpBuilder &b, Location loc, Value result,
-                           ArrayRef<Value> dims) {
-    auto type = cast<RankedTensorType>(result.getType());
-    SmallVector<Value> dynamicSizes;
-    for (auto [size, dim] : llvm::zip_equal(type.getShape(), dims))
-      if (ShapedType::isDynamic(size))
-        dynamicSizes.push_back(dim);
-    return allocBuffer(b, loc, type, dynamicSizes);
-  }
-
   /// A dynamic N runs the first register form whose capacity holds it
   /// (from `choice` on), else the state in memory.
   void dispatchOnStateSize(PatternRewriter &rewriter, Location loc,

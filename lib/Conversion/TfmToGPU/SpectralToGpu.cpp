@@ -132,17 +132,6 @@ static Value signalCount(OpBuilder &b, Location loc, ArrayRef<Value> dims,
   return count;
 }
 
-/// A buffer for `result`, whose dims are `dims`.
-static Value allocResult(OpBuilder &b, Location loc, Value result,
-                         ArrayRef<Value> dims) {
-  auto type = cast<RankedTensorType>(result.getType());
-  SmallVector<Value> dynamicSizes;
-  for (auto [size, dim] : llvm::zip_equal(type.getShape(), dims))
-    if (ShapedType::isDynamic(size))
-      dynamicSizes.push_back(dim);
-  return allocBuffer(b, loc, type, dynamicSizes);
-}
-
 static LogicalResult checkPlan(PatternRewriter &rewriter, Operation *op,
                                const Transform &plan) {
   if (plan.m <= kMaxTransformLength)
@@ -263,8 +252,8 @@ struct RfftToGpu : OpRewritePattern<RfftOp> {
     Value length = dims[axis];
     Value signals = signalCount(rewriter, loc, dims, axis);
     dims[axis] = indexConstant(rewriter, loc, n / 2 + 1);
-    Value re = allocResult(rewriter, loc, op.getReal(), dims);
-    Value im = allocResult(rewriter, loc, op.getImag(), dims);
+    Value re = allocBufferOfSizes(rewriter, loc, op.getReal().getType(), dims);
+    Value im = allocBufferOfSizes(rewriter, loc, op.getImag().getType(), dims);
     SmallVector<Value> args = {input, re, im, length};
     if (plan.bluestein())
       args.push_back(buildChirpSpectrum(rewriter, op, plan));
@@ -314,7 +303,8 @@ struct IrfftToGpu : OpRewritePattern<IrfftOp> {
     SmallVector<Value> dims = dimsOf(rewriter, loc, op.getReal());
     Value signals = signalCount(rewriter, loc, dims, axis);
     dims[axis] = indexConstant(rewriter, loc, n);
-    Value output = allocResult(rewriter, loc, op.getResult(), dims);
+    Value output =
+        allocBufferOfSizes(rewriter, loc, op.getResult().getType(), dims);
     SmallVector<Value> args = {re, im, output};
     if (plan.bluestein())
       args.push_back(buildChirpSpectrum(rewriter, op, plan));
