@@ -401,20 +401,12 @@ struct DwConvToGpu : OpRewritePattern<DwConvOp> {
         Value logPoints =
             ceilLog2(m, m.add(m.max(length, 1), dims[0].extent()));
         // The first capacity that holds N, else the direct kernel.
-        std::function<void(size_t)> dispatch = [&](size_t form) {
-          if (form == std::size(kFftCapacities))
-            return direct();
-          int64_t capacity = kFftCapacities[form];
-          auto ifOp = scf::IfOp::create(
-              rewriter, loc, m.le(logPoints, m.index(llvm::Log2_64(capacity))),
-              /*withElse=*/true);
-          OpBuilder::InsertionGuard guard(rewriter);
-          rewriter.setInsertionPointToStart(ifOp.thenBlock());
-          fft.build(capacity, logPoints, std::nullopt);
-          rewriter.setInsertionPointToStart(ifOp.elseBlock());
-          dispatch(form + 1);
-        };
-        dispatch(0);
+        buildForCapacity(
+            m, logPoints, kFftCapacities,
+            [&](int64_t capacity) {
+              fft.build(capacity, logPoints, std::nullopt);
+            },
+            direct);
       }
     }
     rewriter.replaceOp(op, tensorOf(rewriter, loc, output));

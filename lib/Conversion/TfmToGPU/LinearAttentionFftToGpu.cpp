@@ -877,20 +877,10 @@ LogicalResult FftLowering::build() {
       buildFourStep();
   } else {
     // The first shared capacity that holds M, else four steps.
-    std::function<void(size_t)> dispatch = [&](size_t form) {
-      if (form == std::size(kSharedCapacities))
-        return buildFourStep();
-      int64_t capacity = kSharedCapacities[form];
-      auto ifOp = scf::IfOp::create(
-          rewriter, loc, m.le(logPoints, m.index(llvm::Log2_64(capacity))),
-          /*withElse=*/true);
-      OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPointToStart(ifOp.thenBlock());
-      buildShared(capacity);
-      rewriter.setInsertionPointToStart(ifOp.elseBlock());
-      dispatch(form + 1);
-    };
-    dispatch(0);
+    buildForCapacity(
+        m, logPoints, kSharedCapacities,
+        [&](int64_t capacity) { buildShared(capacity); },
+        [&] { buildFourStep(); });
   }
   buildNormalize();
   rewriter.replaceOp(op, tensorOf(rewriter, loc, output));

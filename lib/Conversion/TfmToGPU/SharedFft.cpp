@@ -75,6 +75,24 @@ int64_t gpu_lowering::sharedFftThreads(int64_t points) {
   return std::clamp<int64_t>(points / 4, 32, 512);
 }
 
+void gpu_lowering::buildForCapacity(KernelMath &m, Value logPoints,
+                                    ArrayRef<int64_t> capacities,
+                                    function_ref<void(int64_t)> buildShared,
+                                    function_ref<void()> buildFallback) {
+  if (capacities.empty())
+    return buildFallback();
+  int64_t capacity = capacities.front();
+  auto ifOp = scf::IfOp::create(
+      m.b, m.loc, m.le(logPoints, m.index(llvm::Log2_64(capacity))),
+      /*withElse=*/true);
+  OpBuilder::InsertionGuard guard(m.b);
+  m.b.setInsertionPointToStart(ifOp.thenBlock());
+  buildShared(capacity);
+  m.b.setInsertionPointToStart(ifOp.elseBlock());
+  buildForCapacity(m, logPoints, capacities.drop_front(), buildShared,
+                   buildFallback);
+}
+
 SharedFft::SharedFft(OpBuilder &b, Location loc, Value re, Value im,
                      Value logLength, Value logBatch, int64_t threads)
     : re(re), im(im), b(b), loc(loc), m(b, loc), logLength(logLength),

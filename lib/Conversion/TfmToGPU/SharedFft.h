@@ -53,6 +53,15 @@ Value ceilLog2(KernelMath &m, Value n);
 /// butterfly, 32 to 512.
 int64_t sharedFftThreads(int64_t points);
 
+/// Picks a transform's form at run time, when its length is dynamic: the
+/// first of `capacities` (ascending powers of two) that holds 2^logPoints
+/// points gets `buildShared(capacity)`, in a chain of scf.if; a length none
+/// holds gets `buildFallback()`.
+void buildForCapacity(KernelMath &m, Value logPoints,
+                      ArrayRef<int64_t> capacities,
+                      function_ref<void(int64_t)> buildShared,
+                      function_ref<void()> buildFallback);
+
 /// Transforms of one block in shared memory (see the file comment).
 class SharedFft {
 public:
